@@ -1,0 +1,128 @@
+// The `telepipe` command line: one subcommand per service and tool. Each command loads
+// its part lazily, so `--help` is instant and a part's dependencies load only when used.
+import { Command, Option } from 'commander';
+import { loadConfig, type Config } from '../lib/config/index.ts';
+import { TelepipeError } from '../lib/errors.ts';
+
+const program = new Command('telepipe')
+  .description(
+    'OpenTelemetry pipeline for Go services: OTLP ingest → Kafka → redaction → ClickHouse, with LSTM anomaly alerts',
+  )
+  .option(
+    '-c, --config <file>',
+    'YAML config file (default: $TELEPIPE_CONFIG, else built-in defaults for the local stack)',
+  )
+  .showHelpAfterError();
+
+function config(): Config {
+  return loadConfig({ path: program.opts<{ config?: string }>().config });
+}
+
+/** Runs a command body; typed errors become one clear line and a non-zero exit. */
+function action<A extends unknown[]>(
+  body: (...args: A) => Promise<number | void>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      const code = await body(...args);
+      if (typeof code === 'number' && code !== 0) process.exitCode = code;
+    } catch (err) {
+      const message =
+        err instanceof TelepipeError || err instanceof Error ? err.message : String(err);
+      process.stderr.write(`telepipe: ${message}\n`);
+      process.exitCode = err instanceof TelepipeError && err.reason === 'config' ? 2 : 1;
+    }
+  };
+}
+
+function notImplemented(name: string): () => Promise<number> {
+  return () => {
+    process.stderr.write(`telepipe ${name}: not implemented yet\n`);
+    return Promise.resolve(3);
+  };
+}
+
+program
+  .command('ingest')
+  .description('run the OTLP ingest service (gRPC :4317, HTTP :4318) writing to Kafka')
+  .action(action(notImplemented('ingest')));
+program
+  .command('process')
+  .description('run the stream processor: Kafka → redaction → ClickHouse')
+  .action(action(notImplemented('process')));
+program
+  .command('detect')
+  .description('run the LSTM anomaly worker: ClickHouse series → scores → Alertmanager')
+  .action(action(notImplemented('detect')));
+program
+  .command('all')
+  .description('run ingest, processor and worker in one process (brings the local stack up first)')
+  .action(action(notImplemented('all')));
+program
+  .command('migrate')
+  .description('create or upgrade the ClickHouse schema (idempotent)')
+  .action(action(notImplemented('migrate')));
+program
+  .command('train')
+  .description('train the anomaly models from ClickHouse history')
+  .action(action(notImplemented('train')));
+program
+  .command('score')
+  .description('score a CSV of series offline (backtesting)')
+  .action(action(notImplemented('score')));
+program
+  .command('redact')
+  .description('redact personal data from stdin lines (or JSON records with --json) to stdout')
+  .action(action(notImplemented('redact')));
+program
+  .command('reveal')
+  .description('decrypt a value encrypted by the redaction keyring')
+  .action(action(notImplemented('reveal')));
+program
+  .command('doctor')
+  .description('check config, servers, schema, ports and models, and say what to fix')
+  .action(action(notImplemented('doctor')));
+
+const stack = program
+  .command('stack')
+  .description('the local stack of real servers: Kafka, ClickHouse, Alertmanager');
+stack
+  .command('up')
+  .description('install (if missing) and start the servers; returns when all are healthy')
+  .addOption(
+    new Option('--mode <mode>', 'native servers or docker-compose').choices([
+      'auto',
+      'native',
+      'docker',
+    ]),
+  )
+  .action(
+    action(async (opts: { mode?: 'auto' | 'native' | 'docker' }) => {
+      const { stackUp, formatStatus } = await import('../infra/stack/stack.ts');
+      const cfg = config();
+      if (opts.mode) cfg.stack.mode = opts.mode;
+      console.log(formatStatus(await stackUp(cfg)));
+    }),
+  );
+stack
+  .command('down')
+  .description('stop the servers this stack started')
+  .action(
+    action(async () => {
+      const { stackDown } = await import('../infra/stack/stack.ts');
+      await stackDown(config());
+    }),
+  );
+stack
+  .command('status')
+  .description('print each server with its port and state; exit 1 unless all are healthy')
+  .action(
+    action(async () => {
+      const { stackStatus, formatStatus } = await import('../infra/stack/stack.ts');
+      const statuses = await stackStatus(config());
+      console.log(formatStatus(statuses));
+      return statuses.every((s) => s.state === 'running' || s.state === 'external') ? 0 : 1;
+    }),
+  );
+
+await program.parseAsync(process.argv);
