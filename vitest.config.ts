@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // stack, which test/setup/stack.ts brings up once (or reuses) before they run.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/setup/summary-reporter.ts'],
     projects: [
       {
         test: {
