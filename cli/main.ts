@@ -45,7 +45,12 @@ function notImplemented(name: string): () => Promise<number> {
 program
   .command('ingest')
   .description('run the OTLP ingest service (gRPC :4317, HTTP :4318) writing to Kafka')
-  .action(action(notImplemented('ingest')));
+  .action(
+    action(async () => {
+      const { runIngest } = await import('../services/ingest/main.ts');
+      await runIngest(config());
+    }),
+  );
 program
   .command('process')
   .description('run the stream processor: Kafka → redaction → ClickHouse')
@@ -61,7 +66,17 @@ program
 program
   .command('migrate')
   .description('create or upgrade the ClickHouse schema (idempotent)')
-  .action(action(notImplemented('migrate')));
+  .action(
+    action(async () => {
+      const { runMigrations } = await import('../infra/clickhouse/migrate.ts');
+      const result = await runMigrations(config());
+      console.log(
+        result.applied.length > 0
+          ? `applied migrations ${result.applied.join(', ')}; schema version ${result.version} (${result.dialect} dialect)`
+          : `schema already at version ${result.version} (${result.dialect} dialect); nothing to do`,
+      );
+    }),
+  );
 program
   .command('train')
   .description('train the anomaly models from ClickHouse history')
@@ -81,7 +96,15 @@ program
 program
   .command('doctor')
   .description('check config, servers, schema, ports and models, and say what to fix')
-  .action(action(notImplemented('doctor')));
+  .option('--json', 'print the results as JSON')
+  .action(
+    action(async (opts: { json?: boolean }) => {
+      const { runDoctor, formatChecks } = await import('./doctor.ts');
+      const results = await runDoctor(program.opts<{ config?: string }>().config);
+      console.log(opts.json ? JSON.stringify(results, null, 2) : formatChecks(results));
+      return results.some((r) => r.status === 'fail') ? 1 : 0;
+    }),
+  );
 
 const stack = program
   .command('stack')

@@ -1,4 +1,6 @@
 // Topic management and cluster health, for `stack up`, readiness checks and tests.
+// kafkajs is CommonJS and Node cannot see this export by name.
+import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import { unavailable } from '../errors.ts';
 import { createKafkaClient, type KafkaConfig } from './client.ts';
@@ -68,6 +70,39 @@ export class KafkaAdmin {
   async listTopics(): Promise<string[]> {
     await this.connect();
     return this.admin.listTopics();
+  }
+
+  /** Partition count and retention of each topic; a missing topic maps to undefined. */
+  async describeTopics(
+    topics: string[],
+  ): Promise<Record<string, { partitions: number; retentionMs: number | undefined } | undefined>> {
+    await this.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    const result: Record<
+      string,
+      { partitions: number; retentionMs: number | undefined } | undefined
+    > = Object.fromEntries(topics.map((t) => [t, undefined]));
+    if (present.length === 0) return result;
+    const metadata = await this.admin.fetchTopicMetadata({ topics: present });
+    const configs = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: present.map((name) => ({
+        type: kafkajs.ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['retention.ms'],
+      })),
+    });
+    for (const topic of metadata.topics) {
+      const retention = configs.resources
+        .find((r) => r.resourceName === topic.name)
+        ?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+      result[topic.name] = {
+        partitions: topic.partitions.length,
+        retentionMs: retention ? Number(retention) : undefined,
+      };
+    }
+    return result;
   }
 
   async deleteTopics(topics: string[]): Promise<void> {

@@ -40,3 +40,28 @@ export function testConfig(
   }
   return config;
 }
+
+/**
+ * Stops one server of the local stack (it must have been started by this checkout's
+ * `stack up`), runs `body`, and always brings the stack back up afterwards.
+ */
+export async function withServerStopped<T>(
+  name: 'kafka' | 'clickhouse' | 'alertmanager',
+  body: () => Promise<T>,
+): Promise<T> {
+  const { localServers } = await import('../../infra/stack/servers.ts');
+  const { stopPid } = await import('../../infra/stack/processes.ts');
+  const { stackUp } = await import('../../infra/stack/stack.ts');
+  const config = loadConfig({ env: {} });
+  const server = localServers(config.stack).find((s) => s.name === name)!;
+  if (!(await stopPid(server.pidFile))) {
+    throw new Error(
+      `${name} was not started by this checkout's stack (no live pid in ${server.pidFile}); run \`npm run stack:down\` in the checkout that started it`,
+    );
+  }
+  try {
+    return await body();
+  } finally {
+    await stackUp(config, () => undefined);
+  }
+}
