@@ -107,7 +107,9 @@ export function applyEnvOverrides(
 ): Record<string, unknown> {
   const out = structuredClone(base);
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || name === 'TELEPIPE_CONFIG' || value === undefined) continue;
+    // Every key lives in a section, so an override always has `__`; other TELEPIPE_*
+    // variables (e.g. Kubernetes service links like TELEPIPE_INGEST_PORT) are not ours.
+    if (!name.startsWith(ENV_PREFIX) || !name.includes('__') || value === undefined) continue;
     const path = name.slice(ENV_PREFIX.length).split('__').map(envWordToKey);
     setPath(out, path, parseScalar(value));
   }

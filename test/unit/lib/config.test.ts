@@ -40,6 +40,13 @@ describe('configuration', () => {
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);
   });
 
+  it('ignores TELEPIPE_* variables that are not overrides, such as Kubernetes service links', () => {
+    const config = loadConfig({
+      env: { TELEPIPE_INGEST_PORT: 'tcp://10.0.0.1:4317', TELEPIPE_KAFKA__CLIENT_ID: 'x' },
+    });
+    expect(config.kafka.clientId).toBe('x');
+  });
+
   it('names every bad key and the expected value', () => {
     expect(() =>
       parseConfig({ kafka: { brokers: 5, partitionz: 3 }, clickhouse: { url: 'not a url' } }),
