@@ -1,0 +1,399 @@
+// Scoring and training benchmark for the LSTM anomaly detector.
+//   npx tsx bench/scoring.ts            full run (~3 min on 2 cores)
+//   npx tsx bench/scoring.ts --quick    throughput only
+// Prints one JSON document, then a short table. Inference runs single-threaded on the selected
+// backend (wasm here), so "per second" is per core.
+import os from 'node:os';
+import { selectBackend } from '../models/backend.ts';
+import { Detector, type SeriesPoint } from '../models/detector.ts';
+import {
+  buildWindows,
+  fitNormalization,
+  prepareSeries,
+  sliceSeries,
+  trainingTargets,
+  type MultiSeries,
+} from '../models/features.ts';
+import { LstmForecaster } from '../models/lstm.ts';
+import type { LoadedModel } from '../models/store.ts';
+import { trainModel, type TrainResult } from '../models/train.ts';
+import {
+  ANOMALY_KINDS,
+  makeFleet,
+  STEPS_PER_DAY,
+  type FleetInstance,
+} from '../test/support/go-series.ts';
+import {
+  evaluateFleet,
+  qualityByKind,
+  stepsToMinutes,
+  type FleetEvaluation,
+} from '../test/support/go-series-eval.ts';
+
+const QUICK = process.argv.includes('--quick');
+const BATCH_SIZES = [256, 1024, 4096];
+const MEASURE_MS = 3000;
+/** The configuration the worker and the quality test use. */
+const TRAINING = { epochs: 6, patience: 2, stride: 3, units: 16, window: 32 } as const;
+
+interface ThroughputRow {
+  batch: number;
+  windowsPerSecond: number;
+  msPerBatch: number;
+}
+
+async function main(): Promise<void> {
+  const backend = await selectBackend();
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+    },
+    backend,
+    threads: 1,
+    model: { units: TRAINING.units, window: TRAINING.window, features: 6 },
+  };
+  result['forecaster'] = await forecasterThroughput();
+  result['detector'] = await detectorThroughput();
+  if (!QUICK) {
+    const fleet = qualityFleet();
+    const shared = await trainShared(fleet);
+    result['training'] = trainingSummary(shared);
+    const perSeries = await trainPerSeries(fleet);
+    result['comparison'] = await compareSharedAndPerSeries(fleet, shared, perSeries);
+    result['quality'] = qualitySummary(
+      await evaluateFleet(fleet, shared.model, { normalDays: 1 }),
+      fleet,
+    );
+    shared.model.forecaster.dispose();
+    perSeries.forEach((p) => p.model.forecaster.dispose());
+  }
+  result['peakRssMB'] = Math.round(process.resourceUsage().maxRSS / 1024);
+  console.log(JSON.stringify(result, null, 2));
+  printTable(result);
+}
+
+/** Windows forecast per second by the batched inference graph, per batch size. */
+async function forecasterThroughput(): Promise<ThroughputRow[]> {
+  const features = ['a', 'b', 'c', 'd', 'e', 'f'];
+  const forecaster = LstmForecaster.create({
+    features,
+    window: TRAINING.window,
+    units: TRAINING.units,
+    learningRate: 0.004,
+    seed: 1,
+  });
+  const rows: ThroughputRow[] = [];
+  for (const batch of BATCH_SIZES) {
+    const x = Float32Array.from({ length: batch * TRAINING.window * features.length }, (_, i) =>
+      Math.sin(i),
+    );
+    await forecaster.predict(x, batch, batch); // warm-up
+    let windows = 0;
+    const started = performance.now();
+    while (performance.now() - started < MEASURE_MS) {
+      await forecaster.predict(x, batch, batch);
+      windows += batch;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    rows.push({
+      batch,
+      windowsPerSecond: Math.round(windows / seconds),
+      msPerBatch: round((seconds * 1000 * batch) / windows),
+    });
+  }
+  forecaster.dispose();
+  return rows;
+}
+
+/** Series scored per second through Detector.scoreBatch (forecast + threshold + output objects). */
+async function detectorThroughput(): Promise<{
+  series: number;
+  seriesPerSecond: number;
+  msPerStep: number;
+}> {
+  const seriesCount = 4096;
+  const base = makeFleet({
+    seed: 9,
+    instances: 1,
+    trainDays: 1,
+    anomalyDays: 0,
+    normalDays: 0,
+    anomaliesPerDay: 0,
+  })[0]!.train;
+  const forecaster = LstmForecaster.create({
+    features: base.features,
+    window: TRAINING.window,
+    units: TRAINING.units,
+    learningRate: 0.004,
+    seed: 1,
+  });
+  const norm = fitNormalization(base);
+  const keys = Array.from({ length: seriesCount }, (_, i) => `bench/svc/pod-${i}`);
+  const model = benchModel(forecaster, Object.fromEntries(keys.map((k) => [k, norm])));
+  const detector = new Detector({ model });
+  const pointsAt = (t: number): SeriesPoint[] =>
+    keys.map((key, i) => ({
+      key,
+      timestampMs: base.startMs + t * 15_000,
+      values: base.values.map((c) => c[(t + i * 7) % c.length] ?? Number.NaN),
+    }));
+  for (let t = 0; t < TRAINING.window; t++) await detector.scoreBatch(pointsAt(t)); // fill windows
+  let steps = 0;
+  const started = performance.now();
+  while (performance.now() - started < MEASURE_MS) {
+    await detector.scoreBatch(pointsAt(TRAINING.window + steps));
+    steps++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  forecaster.dispose();
+  return {
+    series: seriesCount,
+    seriesPerSecond: Math.round((steps * seriesCount) / seconds),
+    msPerStep: round((seconds * 1000) / steps),
+  };
+}
+
+function benchModel(
+  forecaster: LstmForecaster,
+  normalization: LoadedModel['metadata']['normalization'],
+): LoadedModel {
+  const F = forecaster.featureCount;
+  return {
+    forecaster,
+    path: null,
+    metadata: {
+      format: 1,
+      modelName: 'bench',
+      version: 'v20261123T000000Z',
+      createdAt: new Date(0).toISOString(),
+      kind: 'lstm-forecaster',
+      features: [...forecaster.config.features],
+      contextSignals: ['request_rate'],
+      window: forecaster.config.window,
+      stepSeconds: 15,
+      units: forecaster.config.units,
+      learningRate: forecaster.config.learningRate,
+      seed: 1,
+      maxGapSteps: 4,
+      normalization,
+      errorScale: Array.from({ length: F }, () => 1),
+      threshold: {
+        zMin: 2.5,
+        zMax: 12,
+        zStep: 0.5,
+        pruneP: 0.13,
+        ewmaSpan: 6,
+        historySteps: 1440,
+        refreshEvery: 20,
+        minHistory: 120,
+        minError: 2,
+        maxAnomalousFraction: 0.5,
+        maxSequences: 5,
+      },
+      initialEpsilon: 2,
+      trainingRange: { startMs: 0, endMs: 0, series: 0, trainWindows: 0, validationWindows: 0 },
+      validation: { mse: 0, rmsePerFeature: [], epochsRun: 0, bestEpoch: 0 },
+      training: { durationMs: 0, backend: 'bench' },
+    },
+  };
+}
+
+function qualityFleet(): FleetInstance[] {
+  return makeFleet({
+    seed: 1,
+    instances: 4,
+    trainDays: 3,
+    anomalyDays: 2,
+    normalDays: 1,
+    anomaliesPerDay: 3,
+    kindsByInstance: ANOMALY_KINDS.map((k) => [k]),
+  });
+}
+
+async function trainShared(fleet: readonly FleetInstance[]): Promise<TrainResult> {
+  return trainModel({
+    series: new Map(fleet.map((f) => [f.key, f.train])),
+    ...TRAINING,
+    outDir: null,
+  });
+}
+
+async function trainPerSeries(fleet: readonly FleetInstance[]): Promise<TrainResult[]> {
+  const out: TrainResult[] = [];
+  for (const f of fleet)
+    out.push(await trainModel({ series: new Map([[f.key, f.train]]), ...TRAINING, outDir: null }));
+  return out;
+}
+
+function trainingSummary(t: TrainResult): Record<string, number> {
+  return {
+    series: t.metadata.trainingRange.series,
+    trainWindows: t.metadata.trainingRange.trainWindows,
+    epochs: t.metadata.validation.epochsRun,
+    seconds: round(t.metadata.training.durationMs / 1000),
+    validationMse: round(t.metadata.validation.mse, 4),
+  };
+}
+
+/** Held-out forecast MSE (normalized units, the last, normal day) and detection quality. */
+async function compareSharedAndPerSeries(
+  fleet: readonly FleetInstance[],
+  shared: TrainResult,
+  perSeries: readonly TrainResult[],
+): Promise<Record<string, unknown>> {
+  const heldOut = fleet.map((f) =>
+    sliceSeries(f.test, f.test.values[0]!.length - STEPS_PER_DAY, f.test.values[0]!.length),
+  );
+  const sharedMse = await Promise.all(
+    fleet.map((f, i) => heldOutMse(shared.model, f.key, heldOut[i]!)),
+  );
+  const ownMse = await Promise.all(
+    fleet.map((f, i) => heldOutMse(perSeries[i]!.model, f.key, heldOut[i]!)),
+  );
+  const byKey = new Map(fleet.map((f, i) => [f.key, perSeries[i]!.model]));
+  const sharedQuality = await evaluateFleet(fleet, shared.model, { normalDays: 1 });
+  const ownQuality = await evaluateFleet(fleet, (key) => byKey.get(key) ?? null, { normalDays: 1 });
+  // A series the shared model never saw, normalized on its own first day.
+  const unseen = makeFleet({
+    seed: 77,
+    instances: 1,
+    trainDays: 1,
+    anomalyDays: 0,
+    normalDays: 1,
+    anomaliesPerDay: 0,
+  })[0]!;
+  const unseenMse = await heldOutMse(
+    shared.model,
+    unseen.key,
+    unseen.test,
+    fitNormalization(unseen.train),
+  );
+  const seconds = perSeries.map((p) => p.metadata.training.durationMs / 1000);
+  return {
+    shared: {
+      trainSeconds: round(shared.metadata.training.durationMs / 1000),
+      heldOutMse: sharedMse.map((m) => round(m, 4)),
+      meanHeldOutMse: round(mean(sharedMse), 4),
+      unseenSeriesMse: round(unseenMse, 4),
+      ...detection(sharedQuality),
+    },
+    perSeries: {
+      trainSecondsEach: seconds.map((s) => round(s)),
+      trainSecondsTotal: round(seconds.reduce((a, b) => a + b, 0)),
+      heldOutMse: ownMse.map((m) => round(m, 4)),
+      meanHeldOutMse: round(mean(ownMse), 4),
+      ...detection(ownQuality),
+    },
+  };
+}
+
+function detection(e: FleetEvaluation): Record<string, number | null> {
+  return {
+    recall: round(e.report.recall, 3),
+    precision: round(e.report.precision, 3),
+    falseAlertsPerDay: round(e.falseAlertsPerDay, 2),
+    medianDelayMin: stepsToMinutes(e.report.medianDelaySteps),
+  };
+}
+
+async function heldOutMse(
+  model: LoadedModel,
+  key: string,
+  series: MultiSeries,
+  norm = model.metadata.normalization[key],
+): Promise<number> {
+  if (!norm) throw new Error(`no normalization for ${key}`);
+  const prep = prepareSeries(series, norm, { maxGapSteps: model.metadata.maxGapSteps });
+  const set = buildWindows(
+    [{ prep, targets: trainingTargets(prep, model.metadata.window) }],
+    model.metadata.window,
+  );
+  return (await model.forecaster.evaluate(set)).mse;
+}
+
+function qualitySummary(
+  e: FleetEvaluation,
+  fleet: readonly FleetInstance[],
+): Record<string, unknown> {
+  const byKind = Object.fromEntries(
+    Object.entries(qualityByKind(e, fleet)).map(([kind, q]) => [
+      kind,
+      {
+        events: q.events,
+        detected: q.detected,
+        precision: round(q.precision, 3),
+        recall: round(q.recall, 3),
+        f05: round(q.f05, 3),
+        medianDelayMin: stepsToMinutes(q.medianDelaySteps),
+        maxDelayMin: stepsToMinutes(Math.max(...q.delaysSteps)),
+      },
+    ]),
+  );
+  return {
+    evaluatedSeriesDays: round(e.evaluatedDays, 2),
+    alerts: e.report.alerts,
+    falseAlerts: e.report.falseAlerts,
+    falseAlertsPerDay: round(e.falseAlertsPerDay, 2),
+    normalDayFalseAlertsPerDay: round(e.normalDayFalseAlertsPerDay, 2),
+    precision: round(e.report.precision, 3),
+    recall: round(e.report.recall, 3),
+    f05: round(e.report.f05, 3),
+    medianDelayMin: stepsToMinutes(e.report.medianDelaySteps),
+    scoringSeconds: round(e.scoringMs / 1000),
+    byKind,
+  };
+}
+
+function printTable(result: Record<string, unknown>): void {
+  const lines: string[] = ['', 'what                                   value'];
+  const add = (what: string, value: unknown): void => {
+    lines.push(`${what.padEnd(38)} ${String(value)}`);
+  };
+  for (const row of result['forecaster'] as ThroughputRow[]) {
+    add(`windows/s/core, batch ${row.batch}`, row.windowsPerSecond);
+  }
+  const d = result['detector'] as { series: number; seriesPerSecond: number; msPerStep: number };
+  add(`detector series/s (${d.series} per step)`, `${d.seriesPerSecond} (${d.msPerStep} ms/step)`);
+  const t = result['training'] as Record<string, number> | undefined;
+  if (t)
+    add(
+      `train shared (${t['series']} series, ${t['trainWindows']} win)`,
+      `${t['seconds']} s, ${t['epochs']} epochs`,
+    );
+  const c = result['comparison'] as Record<string, Record<string, unknown>> | undefined;
+  if (c) {
+    add(
+      'held-out MSE shared / per-series',
+      `${String(c['shared']?.['meanHeldOutMse'])} / ${String(c['perSeries']?.['meanHeldOutMse'])}`,
+    );
+    add(
+      'train s shared / per-series total',
+      `${String(c['shared']?.['trainSeconds'])} / ${String(c['perSeries']?.['trainSecondsTotal'])}`,
+    );
+  }
+  const q = result['quality'] as Record<string, unknown> | undefined;
+  if (q) {
+    add(
+      'recall / precision / F0.5',
+      `${String(q['recall'])} / ${String(q['precision'])} / ${String(q['f05'])}`,
+    );
+    add('false alerts per series-day', q['falseAlertsPerDay']);
+    add('median detection delay (min)', q['medianDelayMin']);
+  }
+  add('peak RSS (MB)', result['peakRssMB']);
+  console.log(lines.join('\n'));
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+}
+
+function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+await main();

@@ -1,0 +1,304 @@
+// Trains one shared LSTM forecaster over many series (each normalized with its own robust
+// statistics) and saves it as a new version. No ClickHouse here: the worker fetches the series
+// and calls trainModel.
+import path from 'node:path';
+import { selectBackend, type ModelLog } from './backend.ts';
+import {
+  buildWindows,
+  DEFAULT_CONTEXT_SIGNALS,
+  DEFAULT_GAP_POLICY,
+  fitNormalization,
+  prepareSeries,
+  seriesLength,
+  trainingTargets,
+  type MultiSeries,
+  type Normalization,
+  type PreparedSeries,
+  type WindowSet,
+} from './features.ts';
+import { DEFAULT_LSTM_CONFIG, LstmForecaster, seededRandom, type FitProgress } from './lstm.ts';
+import {
+  METADATA_FORMAT,
+  saveModel,
+  versionName,
+  type LoadedModel,
+  type ModelMetadata,
+  type ModelMetadataDraft,
+} from './store.ts';
+import { DEFAULT_THRESHOLD_PARAMS, selectEpsilon, type ThresholdParams } from './threshold.ts';
+import { SignalSmoother, standardizeErrors } from './errors.ts';
+
+export const DEFAULT_MODEL_NAME = 'go-runtime';
+export const DEFAULT_MODELS_DIR = path.join('models', 'saved');
+
+export interface TrainOptions {
+  series: ReadonlyMap<string, MultiSeries>;
+  window?: number;
+  epochs?: number;
+  units?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Stop after this many epochs without validation improvement. */
+  patience?: number;
+  /** The last fraction of each series (in time) is the validation split. */
+  validationFraction?: number;
+  /** Use every n-th training window (adjacent windows overlap almost entirely). */
+  stride?: number;
+  /** Cap on training windows; more are subsampled evenly. */
+  maxWindows?: number;
+  maxGapSteps?: number;
+  /** Features the detector will not score (default: request_rate when present). */
+  contextSignals?: readonly string[];
+  seed?: number;
+  modelName?: string;
+  /** Root of saved models (default models/saved); the version goes to <outDir>/<modelName>/<version>. Null: do not save. */
+  outDir?: string | null;
+  threshold?: Partial<ThresholdParams>;
+  onProgress?: (progress: FitProgress) => void;
+  log?: ModelLog;
+  now?: Date;
+}
+
+export interface TrainResult {
+  /** The saved version folder, or null when outDir was null. */
+  path: string | null;
+  metadata: ModelMetadata;
+  /** The trained model, ready for a Detector; the caller disposes it (model.forecaster.dispose()). */
+  model: LoadedModel;
+}
+
+interface SeriesSplit {
+  key: string;
+  norm: Normalization;
+  prep: PreparedSeries;
+  trainTargets: number[];
+  validationTargets: number[];
+}
+
+export async function trainModel(options: TrainOptions): Promise<TrainResult> {
+  const backend = await selectBackend(options.log);
+  const window = options.window ?? DEFAULT_LSTM_CONFIG.window;
+  const features = commonFeatures(options.series);
+  const stepSeconds = commonStep(options.series);
+  const maxGapSteps = options.maxGapSteps ?? DEFAULT_GAP_POLICY.maxGapSteps;
+  const threshold: ThresholdParams = { ...DEFAULT_THRESHOLD_PARAMS, ...options.threshold };
+  const seed = options.seed ?? DEFAULT_LSTM_CONFIG.seed;
+
+  const splits = splitSeries(
+    options.series,
+    window,
+    maxGapSteps,
+    options.validationFraction ?? 0.15,
+  );
+  const train = buildWindows(
+    splits.map((s) => ({ prep: s.prep, targets: s.trainTargets })),
+    window,
+  );
+  const trainSet = subsample(train, options.stride ?? 1, options.maxWindows ?? 150_000, seed);
+  const validation = buildWindows(
+    splits.map((s) => ({ prep: s.prep, targets: s.validationTargets })),
+    window,
+  );
+  if (trainSet.count === 0 || validation.count === 0) {
+    throw new Error(
+      `not enough data to train: ${trainSet.count} training / ${validation.count} validation windows`,
+    );
+  }
+
+  const config = {
+    features,
+    window,
+    units: options.units ?? DEFAULT_LSTM_CONFIG.units,
+    learningRate: options.learningRate ?? DEFAULT_LSTM_CONFIG.learningRate,
+    seed,
+  };
+  const forecaster = LstmForecaster.create(config);
+  options.log?.info(
+    {
+      series: splits.length,
+      trainWindows: trainSet.count,
+      validationWindows: validation.count,
+      backend,
+    },
+    'training LSTM forecaster',
+  );
+  const fit = await forecaster.fit(trainSet, validation, {
+    epochs: options.epochs ?? 20,
+    batchSize: options.batchSize ?? 128,
+    patience: options.patience ?? 3,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  const evaluation = await forecaster.evaluate(validation);
+  const errorScale = evaluation.rmsePerFeature.map((r) => Math.max(r, 1e-3));
+  const contextSignals = (options.contextSignals ?? DEFAULT_CONTEXT_SIGNALS).filter((c) =>
+    features.includes(c),
+  );
+  const scored = features.map((f) => !contextSignals.includes(f));
+  const initialEpsilon = await validationEpsilon(
+    forecaster,
+    validation,
+    errorScale,
+    scored,
+    threshold,
+  );
+
+  const draft: ModelMetadataDraft = {
+    modelName: options.modelName ?? DEFAULT_MODEL_NAME,
+    kind: 'lstm-forecaster',
+    features: [...features],
+    contextSignals,
+    window,
+    stepSeconds,
+    units: config.units,
+    learningRate: config.learningRate,
+    seed,
+    maxGapSteps,
+    normalization: Object.fromEntries(splits.map((s) => [s.key, s.norm])),
+    errorScale,
+    threshold,
+    initialEpsilon,
+    trainingRange: {
+      ...timeRange(options.series),
+      series: splits.length,
+      trainWindows: trainSet.count,
+      validationWindows: validation.count,
+    },
+    validation: {
+      mse: evaluation.mse,
+      rmsePerFeature: evaluation.rmsePerFeature,
+      epochsRun: fit.epochsRun,
+      bestEpoch: fit.bestEpoch,
+    },
+    training: { durationMs: Math.round(fit.durationMs), backend },
+  };
+  const outDir = options.outDir === undefined ? DEFAULT_MODELS_DIR : options.outDir;
+  const now = options.now ?? new Date();
+  if (outDir === null) {
+    const metadata = unsavedMetadata(draft, now);
+    return { path: null, metadata, model: { forecaster, metadata, path: null } };
+  }
+  const saved = await saveModel(path.join(outDir, draft.modelName), forecaster, draft, now);
+  options.log?.info(
+    { path: saved.path, valMse: evaluation.mse, epochs: fit.epochsRun },
+    'model saved',
+  );
+  return { path: saved.path, metadata: saved.metadata, model: { forecaster, ...saved } };
+}
+
+function unsavedMetadata(draft: ModelMetadataDraft, now: Date): ModelMetadata {
+  return {
+    ...draft,
+    format: METADATA_FORMAT,
+    version: versionName(now),
+    createdAt: now.toISOString(),
+  };
+}
+
+function splitSeries(
+  series: ReadonlyMap<string, MultiSeries>,
+  window: number,
+  maxGapSteps: number,
+  validationFraction: number,
+): SeriesSplit[] {
+  const out: SeriesSplit[] = [];
+  for (const [key, s] of series) {
+    const length = seriesLength(s);
+    const cut = Math.floor(length * (1 - validationFraction));
+    // Normalization comes from the training part only, like any statistic the model learns.
+    const norm = fitNormalization({ ...s, values: s.values.map((c) => c.subarray(0, cut)) });
+    const prep = prepareSeries(s, norm, { maxGapSteps });
+    out.push({
+      key,
+      norm,
+      prep,
+      trainTargets: trainingTargets(prep, window, 0, cut),
+      validationTargets: trainingTargets(prep, window, cut + window, length),
+    });
+  }
+  return out;
+}
+
+function commonFeatures(series: ReadonlyMap<string, MultiSeries>): readonly string[] {
+  const first = series.values().next().value;
+  if (!first) throw new Error('no series to train on');
+  for (const [key, s] of series) {
+    if (s.features.join(',') !== first.features.join(',')) {
+      throw new Error(
+        `series ${key} has features ${s.features.join(',')}, expected ${first.features.join(',')}`,
+      );
+    }
+  }
+  return first.features;
+}
+
+function commonStep(series: ReadonlyMap<string, MultiSeries>): number {
+  const steps = new Set([...series.values()].map((s) => s.stepSeconds));
+  if (steps.size !== 1) throw new Error(`series have different steps: ${[...steps].join(', ')}`);
+  return [...steps][0] ?? 15;
+}
+
+function timeRange(series: ReadonlyMap<string, MultiSeries>): { startMs: number; endMs: number } {
+  let startMs = Number.POSITIVE_INFINITY;
+  let endMs = Number.NEGATIVE_INFINITY;
+  for (const s of series.values()) {
+    startMs = Math.min(startMs, s.startMs);
+    endMs = Math.max(endMs, s.startMs + seriesLength(s) * s.stepSeconds * 1000);
+  }
+  return { startMs, endMs };
+}
+
+/** Every `stride`-th window, then an even random subsample down to `max`. */
+function subsample(set: WindowSet, stride: number, max: number, seed: number): WindowSet {
+  const picked: number[] = [];
+  for (let i = 0; i < set.count; i += Math.max(1, stride)) picked.push(i);
+  if (picked.length > max) {
+    const random = seededRandom(seed);
+    for (let i = picked.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [picked[i], picked[j]] = [picked[j] ?? 0, picked[i] ?? 0];
+    }
+    picked.length = max;
+    picked.sort((a, b) => a - b);
+  }
+  if (picked.length === set.count) return set;
+  const xSize = set.window * set.featureCount;
+  const x = new Float32Array(picked.length * xSize);
+  const y = new Float32Array(picked.length * set.featureCount);
+  picked.forEach((from, i) => {
+    x.set(set.x.subarray(from * xSize, (from + 1) * xSize), i * xSize);
+    y.set(
+      set.y.subarray(from * set.featureCount, (from + 1) * set.featureCount),
+      i * set.featureCount,
+    );
+  });
+  return { ...set, count: picked.length, x, y };
+}
+
+/**
+ * The threshold a series starts with: the dynamic threshold chosen on the smoothed validation
+ * errors (a stretch of normal data the model did not train on).
+ */
+async function validationEpsilon(
+  forecaster: LstmForecaster,
+  validation: WindowSet,
+  errorScale: readonly number[],
+  scored: readonly boolean[],
+  params: ThresholdParams,
+): Promise<number> {
+  const predicted = await forecaster.predict(validation.x, validation.count);
+  const F = validation.featureCount;
+  const smoothed = new Float64Array(validation.count);
+  const smoother = new SignalSmoother(F, params.ewmaSpan);
+  const residual = new Float64Array(F);
+  const standardized = new Float64Array(F);
+  const mask = Uint8Array.from(scored, (s) => (s ? 1 : 0));
+  for (let i = 0; i < validation.count; i++) {
+    for (let f = 0; f < F; f++)
+      residual[f] = (validation.y[i * F + f] ?? 0) - (predicted[i * F + f] ?? 0);
+    smoothed[i] = smoother.update(
+      standardizeErrors(residual, errorScale, mask, standardized),
+    ).smoothed;
+  }
+  const choice = selectEpsilon(smoothed, params);
+  return Math.max(choice.epsilon, params.minError);
+}

@@ -1,0 +1,58 @@
+// Small models for tests that need a LoadedModel but not a trained one.
+import { selectBackend } from '../../models/backend.ts';
+import { GO_SIGNALS, type Normalization } from '../../models/features.ts';
+import { LstmForecaster } from '../../models/lstm.ts';
+import type { LoadedModel, ModelMetadata, ModelMetadataDraft } from '../../models/store.ts';
+import { DEFAULT_THRESHOLD_PARAMS } from '../../models/threshold.ts';
+
+export async function untrainedModel(
+  options: {
+    features?: readonly string[];
+    window?: number;
+    units?: number;
+    normalization?: Record<string, Normalization>;
+    version?: string;
+  } = {},
+): Promise<LoadedModel> {
+  await selectBackend();
+  const features = options.features ?? GO_SIGNALS;
+  const window = options.window ?? 8;
+  const units = options.units ?? 4;
+  const forecaster = LstmForecaster.create({
+    features,
+    window,
+    units,
+    learningRate: 0.01,
+    seed: 3,
+  });
+  const metadata: ModelMetadata = {
+    format: 1,
+    modelName: 'test-model',
+    version: options.version ?? 'v20261123T210000Z',
+    createdAt: '2026-11-23T21:00:00.000Z',
+    kind: 'lstm-forecaster',
+    features: [...features],
+    contextSignals: [],
+    window,
+    stepSeconds: 15,
+    units,
+    learningRate: 0.01,
+    seed: 3,
+    maxGapSteps: 4,
+    normalization: options.normalization ?? {},
+    errorScale: features.map(() => 1),
+    threshold: DEFAULT_THRESHOLD_PARAMS,
+    initialEpsilon: 3,
+    trainingRange: { startMs: 0, endMs: 1, series: 0, trainWindows: 0, validationWindows: 0 },
+    validation: { mse: 1, rmsePerFeature: features.map(() => 1), epochsRun: 0, bestEpoch: 0 },
+    training: { durationMs: 0, backend: 'wasm' },
+  };
+  return { forecaster, metadata, path: null };
+}
+
+/** The part of a model's metadata that saveModel takes (it adds format, version, createdAt). */
+export function metadataDraft(metadata: ModelMetadata): ModelMetadataDraft {
+  const { format, version, createdAt, ...draft } = metadata;
+  void [format, version, createdAt];
+  return draft;
+}

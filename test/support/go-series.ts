@@ -1,0 +1,513 @@
+// Seeded generator of Go runtime series at a 15 s step, for model tests and benchmarks.
+//
+// The signals come from one small simulation rather than independent curves, so they relate the
+// way they do in a real service:
+// - request_rate: daily and weekly seasonality, slow AR(1) drift, Poisson counting noise;
+// - latency_p99: grows with utilisation (queueing), log-normal noise per scrape;
+// - goroutines: a fixed pool + keep-alive connections (follow traffic slowly) + in-flight
+//   requests (Little's law: rate × latency), sampled with Poisson noise;
+// - heap_inuse: GC sawtooth; allocation ∝ request rate, a GC runs when the heap reaches twice
+//   the live heap (GOGC=100), the scrape samples wherever the sawtooth is;
+// - gc_pause_total: summed stop-the-world pauses in the step; gc_pause_p99: over the last minute.
+// Normal events that must not alert: deploy restarts (connections and caches reset, brief
+// goroutine/latency spike, a dip in traffic) and traffic peaks (rate up to ~2x, everything else
+// follows). Injected anomalies carry labels: goroutine leak ramp, GC pause spikes, heap growth
+// (memory leak), latency level shift.
+import { GO_SIGNALS, sliceSeries, type MultiSeries } from '../../models/features.ts';
+
+export const STEP_SECONDS = 15;
+export const STEPS_PER_DAY = (24 * 3600) / STEP_SECONDS;
+export const STEPS_PER_HOUR = 3600 / STEP_SECONDS;
+/** A Monday, so weekdays and the weekend are where one expects them. */
+export const DEFAULT_START_MS = Date.UTC(2026, 10, 16);
+
+export const ANOMALY_KINDS = [
+  'goroutine_leak',
+  'gc_pause_spike',
+  'heap_growth',
+  'latency_shift',
+] as const;
+export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
+export type NormalEventKind = 'deploy' | 'traffic_peak' | 'scrape_gap';
+
+export interface LabeledEvent<K extends string = string> {
+  kind: K;
+  /** First and last step (inclusive). */
+  startStep: number;
+  endStep: number;
+  magnitude: number;
+}
+
+export interface AnomalySpec {
+  kind: AnomalyKind;
+  startStep: number;
+  durationSteps: number;
+  /** Kind-specific strength; defaults in DEFAULT_MAGNITUDE. */
+  magnitude?: number;
+}
+
+/**
+ * goroutine_leak: leaked goroutines per step as a fraction of the base pool;
+ * gc_pause_spike: pause multiplier; heap_growth: live heap growth per step as a fraction of the
+ * base live heap; latency_shift: latency multiplier.
+ */
+export const DEFAULT_MAGNITUDE: Record<AnomalyKind, number> = {
+  goroutine_leak: 0.03,
+  gc_pause_spike: 6,
+  heap_growth: 0.02,
+  latency_shift: 1.8,
+};
+
+export interface ServiceProfile {
+  /** Requests per second at the weekday daily mean. */
+  baseRate: number;
+  /** Mean latency (s) at low load. */
+  baseLatency: number;
+  baseGoroutines: number;
+  baseLiveHeapMB: number;
+  allocKBPerRequest: number;
+}
+
+export interface GoSeriesOptions {
+  seed: number;
+  days: number;
+  startMs?: number;
+  profile?: Partial<ServiceProfile>;
+  deploysPerDay?: number;
+  peaksPerDay?: number;
+  /** Single scrape failures (1–2 steps, all signals NaN) per day. */
+  shortGapsPerDay?: number;
+  /** Anomalies to inject (labeled in the result). */
+  anomalies?: readonly AnomalySpec[];
+  /** Explicit long outages (all signals NaN). */
+  outages?: ReadonlyArray<{ startStep: number; durationSteps: number }>;
+}
+
+export interface GeneratedSeries {
+  series: MultiSeries;
+  profile: ServiceProfile;
+  anomalies: Array<LabeledEvent<AnomalyKind>>;
+  normalEvents: Array<LabeledEvent<NormalEventKind>>;
+}
+
+/** Deterministic PRNG with the few distributions the simulation needs. */
+export class Rng {
+  private state: number;
+  private spare: number | null = null;
+
+  constructor(seed: number) {
+    this.state = (seed * 2654435761) >>> 0 || 1;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+
+  int(lo: number, hi: number): number {
+    return Math.floor(this.uniform(lo, hi + 1));
+  }
+
+  normal(): number {
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
+    const u = Math.max(this.next(), 1e-12);
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Poisson via the normal approximation above 30, exact below. */
+  poisson(mean: number): number {
+    if (mean <= 0) return 0;
+    if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.normal()));
+    const limit = Math.exp(-mean);
+    let k = 0;
+    let p = this.next();
+    while (p > limit) {
+      k++;
+      p *= this.next();
+    }
+    return k;
+  }
+}
+
+export function profileForSeed(seed: number): ServiceProfile {
+  const rng = new Rng(seed ^ 0x5bd1e995);
+  return {
+    baseRate: rng.uniform(120, 400),
+    baseLatency: rng.uniform(0.02, 0.06),
+    baseGoroutines: rng.int(60, 160),
+    baseLiveHeapMB: rng.uniform(40, 120),
+    allocKBPerRequest: rng.uniform(24, 64),
+  };
+}
+
+interface Effects {
+  rateMult: number;
+  latencyMult: number;
+  extraGoroutines: number;
+  extraLiveMB: number;
+  pauseMult: number;
+  restart: boolean;
+}
+
+/** Generates one instance's series; deterministic for a given seed and options. */
+export function generateGoSeries(options: GoSeriesOptions): GeneratedSeries {
+  const profile = { ...profileForSeed(options.seed), ...options.profile };
+  const rng = new Rng(options.seed);
+  const steps = Math.round(options.days * STEPS_PER_DAY);
+  const startMs = options.startMs ?? DEFAULT_START_MS;
+  const anomalies = (options.anomalies ?? []).map((a) => ({
+    kind: a.kind,
+    startStep: a.startStep,
+    endStep: a.startStep + a.durationSteps - 1,
+    magnitude: a.magnitude ?? DEFAULT_MAGNITUDE[a.kind],
+  }));
+  const normalEvents = planNormalEvents(rng, steps, options);
+  const values = GO_SIGNALS.map(() => new Float64Array(steps));
+  const sim = new Simulation(profile, rng);
+  const effects = new EffectTimeline(profile, anomalies, normalEvents);
+  for (let t = 0; t < steps; t++) {
+    const sample = sim.step(startMs + t * STEP_SECONDS * 1000, effects.at(t));
+    GO_SIGNALS.forEach((name, f) => (values[f]![t] = sample[name]));
+  }
+  for (const gap of normalEvents.filter((e) => e.kind === 'scrape_gap'))
+    blank(values, gap.startStep, gap.endStep);
+  for (const o of options.outages ?? [])
+    blank(values, o.startStep, o.startStep + o.durationSteps - 1);
+  return {
+    series: { startMs, stepSeconds: STEP_SECONDS, features: GO_SIGNALS, values },
+    profile,
+    anomalies,
+    normalEvents,
+  };
+}
+
+function blank(values: Float64Array[], from: number, to: number): void {
+  for (const column of values)
+    column.fill(Number.NaN, Math.max(0, from), Math.min(column.length, to + 1));
+}
+
+function planNormalEvents(
+  rng: Rng,
+  steps: number,
+  options: GoSeriesOptions,
+): Array<LabeledEvent<NormalEventKind>> {
+  const events: Array<LabeledEvent<NormalEventKind>> = [];
+  const days = steps / STEPS_PER_DAY;
+  const deploys = Math.round(days * (options.deploysPerDay ?? 1.5));
+  for (let i = 0; i < deploys; i++) {
+    const start = rng.int(0, steps - 1);
+    events.push({ kind: 'deploy', startStep: start, endStep: start + 3, magnitude: 1 });
+  }
+  const peaks = Math.round(days * (options.peaksPerDay ?? 1));
+  for (let i = 0; i < peaks; i++) {
+    const length = rng.int(80, 200);
+    const start = rng.int(0, Math.max(0, steps - length));
+    events.push({
+      kind: 'traffic_peak',
+      startStep: start,
+      endStep: start + length,
+      magnitude: rng.uniform(1.6, 2.2),
+    });
+  }
+  const gaps = Math.round(days * (options.shortGapsPerDay ?? 4));
+  for (let i = 0; i < gaps; i++) {
+    const start = rng.int(0, steps - 2);
+    events.push({
+      kind: 'scrape_gap',
+      startStep: start,
+      endStep: start + rng.int(0, 1),
+      magnitude: 1,
+    });
+  }
+  return events.sort((a, b) => a.startStep - b.startStep);
+}
+
+/** Multipliers and offsets that events and anomalies apply at each step. */
+class EffectTimeline {
+  constructor(
+    private readonly profile: ServiceProfile,
+    private readonly anomalies: ReadonlyArray<LabeledEvent<AnomalyKind>>,
+    private readonly events: ReadonlyArray<LabeledEvent<NormalEventKind>>,
+  ) {}
+
+  at(t: number): Effects {
+    const e: Effects = {
+      rateMult: 1,
+      latencyMult: 1,
+      extraGoroutines: 0,
+      extraLiveMB: 0,
+      pauseMult: 1,
+      restart: false,
+    };
+    for (const ev of this.events)
+      if (t >= ev.startStep && t <= ev.endStep + 1) this.applyNormal(ev, t, e);
+    for (const an of this.anomalies) {
+      if (t >= an.startStep && t <= an.endStep) this.applyAnomaly(an, t, e);
+      // The fix for a leak is a restart right after it ends.
+      if (t === an.endStep + 1 && (an.kind === 'goroutine_leak' || an.kind === 'heap_growth'))
+        e.restart = true;
+    }
+    return e;
+  }
+
+  private applyNormal(ev: LabeledEvent<NormalEventKind>, t: number, e: Effects): void {
+    const k = t - ev.startStep;
+    if (ev.kind === 'deploy') {
+      if (k === 0) {
+        e.restart = true;
+        e.rateMult *= 0.6;
+      }
+      e.extraGoroutines += k <= 2 ? this.profile.baseGoroutines * 0.4 * 0.5 ** k : 0;
+      e.latencyMult *= k <= 1 ? 1.5 : k === 2 ? 1.2 : 1;
+    } else if (ev.kind === 'traffic_peak') {
+      const length = ev.endStep - ev.startStep;
+      const ramp = Math.min(1, k / 20, (length - k) / 40);
+      e.rateMult *= 1 + (ev.magnitude - 1) * Math.max(0, ramp);
+    }
+  }
+
+  private applyAnomaly(an: LabeledEvent<AnomalyKind>, t: number, e: Effects): void {
+    const k = t - an.startStep + 1;
+    switch (an.kind) {
+      case 'goroutine_leak':
+        e.extraGoroutines += an.magnitude * this.profile.baseGoroutines * k;
+        // Leaked goroutines pin their stacks and buffers (~64 KB each).
+        e.extraLiveMB += (an.magnitude * this.profile.baseGoroutines * k * 64) / 1024;
+        break;
+      case 'gc_pause_spike':
+        e.pauseMult *= an.magnitude;
+        e.latencyMult *= 1.05;
+        break;
+      case 'heap_growth':
+        e.extraLiveMB += an.magnitude * this.profile.baseLiveHeapMB * k;
+        break;
+      case 'latency_shift':
+        e.latencyMult *= an.magnitude;
+        break;
+    }
+  }
+}
+
+/** The runtime state of one simulated instance. */
+class Simulation {
+  private rateDrift = 0;
+  private latencyDrift = 0;
+  private connections: number;
+  private cacheMB: number;
+  private heapMB: number;
+  private readonly recentPauses: number[][] = [];
+  private lastP99 = 0;
+
+  constructor(
+    private readonly profile: ServiceProfile,
+    private readonly rng: Rng,
+  ) {
+    this.connections = profile.baseRate * 0.25;
+    this.cacheMB = profile.baseLiveHeapMB * 0.3;
+    this.heapMB = profile.baseLiveHeapMB * 1.5;
+  }
+
+  step(timestampMs: number, e: Effects): Record<(typeof GO_SIGNALS)[number], number> {
+    const p = this.profile;
+    const dt = STEP_SECONDS;
+    if (e.restart) this.restart();
+    this.rateDrift = 0.985 * this.rateDrift + 0.006 * this.rng.normal();
+    const rate = p.baseRate * seasonality(timestampMs) * Math.exp(this.rateDrift) * e.rateMult;
+    const utilisation = rate / (p.baseRate * 4);
+    this.latencyDrift = 0.97 * this.latencyDrift + 0.01 * this.rng.normal();
+    const latency =
+      p.baseLatency * (1 + 1.5 * utilisation ** 3) * Math.exp(this.latencyDrift) * e.latencyMult;
+
+    this.connections += (rate * 0.25 - this.connections) * (dt / 900);
+    this.cacheMB += (p.baseLiveHeapMB * 0.3 - this.cacheMB) * (dt / 7200);
+    const inFlight = rate * latency * 1.5;
+    const goroutines =
+      p.baseGoroutines +
+      Math.round(this.connections) +
+      this.rng.poisson(inFlight + 4) +
+      Math.round(e.extraGoroutines);
+    const liveMB =
+      p.baseLiveHeapMB +
+      goroutines * 0.008 +
+      this.connections * 0.03 +
+      this.cacheMB +
+      e.extraLiveMB;
+    const counted = this.rng.poisson(rate * dt) / dt;
+    const pauses = this.collect(counted, liveMB, goroutines, e.pauseMult);
+    this.recentPauses.push(pauses);
+    if (this.recentPauses.length > 4) this.recentPauses.shift();
+    const minute = this.recentPauses.flat().sort((a, b) => a - b);
+    if (minute.length > 0)
+      this.lastP99 = minute[Math.min(minute.length - 1, Math.floor(minute.length * 0.99))] ?? 0;
+
+    return {
+      goroutines,
+      gc_pause_p99: this.lastP99,
+      gc_pause_total: pauses.reduce((a, b) => a + b, 0),
+      heap_inuse: this.heapMB * 1024 * 1024,
+      latency_p99: latency * 2.5 * Math.exp(0.07 * this.rng.normal()),
+      request_rate: counted,
+    };
+  }
+
+  /** Allocates one step's worth of heap, running a GC each time the heap doubles the live heap. */
+  private collect(rate: number, liveMB: number, goroutines: number, pauseMult: number): number[] {
+    const pauses: number[] = [];
+    if (this.heapMB < liveMB) this.heapMB = liveMB;
+    // The request mix varies, and so does what a step allocates.
+    const allocKB = this.profile.allocKBPerRequest * Math.exp(0.15 * this.rng.normal());
+    this.heapMB += (rate * allocKB * STEP_SECONDS) / 1024;
+    while (this.heapMB >= 2 * liveMB) {
+      this.heapMB -= liveMB;
+      const pauseMs =
+        (0.08 + 0.004 * liveMB + 0.00005 * goroutines) * Math.exp(0.25 * this.rng.normal());
+      pauses.push((pauseMs * pauseMult) / 1000);
+    }
+    return pauses;
+  }
+
+  private restart(): void {
+    this.connections = 0;
+    this.cacheMB = 0;
+    this.heapMB = this.profile.baseLiveHeapMB;
+  }
+}
+
+/** Relative traffic: a daily curve (low ~04:00, high ~15:00 UTC) and quieter weekends. */
+export function seasonality(timestampMs: number): number {
+  const hour = (timestampMs / 3_600_000) % 24;
+  const daily =
+    1 +
+    0.5 * Math.cos((2 * Math.PI * (hour - 15)) / 24) +
+    0.1 * Math.cos((4 * Math.PI * (hour - 11)) / 24);
+  const day = new Date(timestampMs).getUTCDay();
+  return daily * (day === 0 || day === 6 ? 0.7 : 1);
+}
+
+/**
+ * Places `count` anomalies between `fromStep` and `toStep`, at least `minSpacingSteps` apart,
+ * cycling through `kinds`, with durations and magnitudes drawn per kind.
+ */
+export function planAnomalies(options: {
+  seed: number;
+  kinds: readonly AnomalyKind[];
+  fromStep: number;
+  toStep: number;
+  count: number;
+  minSpacingSteps?: number;
+}): AnomalySpec[] {
+  const rng = new Rng(options.seed ^ 0x9e3779b9);
+  const spacing = options.minSpacingSteps ?? 4 * STEPS_PER_HOUR;
+  const slot = Math.floor((options.toStep - options.fromStep) / options.count);
+  if (slot < spacing) throw new Error('not enough room for the anomalies at that spacing');
+  const out: AnomalySpec[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const kind = options.kinds[i % options.kinds.length]!;
+    const durationSteps = anomalyDuration(kind, rng);
+    const latest = slot - durationSteps - STEPS_PER_HOUR;
+    const startStep =
+      options.fromStep +
+      i * slot +
+      rng.int(STEPS_PER_HOUR / 2, Math.max(STEPS_PER_HOUR / 2, latest));
+    out.push({
+      kind,
+      startStep,
+      durationSteps,
+      magnitude: DEFAULT_MAGNITUDE[kind] * rng.uniform(0.8, 1.3),
+    });
+  }
+  return out;
+}
+
+function anomalyDuration(kind: AnomalyKind, rng: Rng): number {
+  switch (kind) {
+    case 'goroutine_leak':
+      return rng.int(120, 240);
+    case 'gc_pause_spike':
+      return rng.int(40, 80);
+    case 'heap_growth':
+      return rng.int(120, 240);
+    case 'latency_shift':
+      return rng.int(80, 160);
+  }
+}
+
+export interface FleetInstance {
+  key: string;
+  /** Training part (normal data only). */
+  train: MultiSeries;
+  /** Everything after the training part, starting `warmupSteps` before its end. */
+  test: MultiSeries;
+  /** Steps of `test` that replay training data to warm the detector up (not evaluated). */
+  warmupSteps: number;
+  /** Labels in `test` step coordinates. */
+  anomalies: Array<LabeledEvent<AnomalyKind>>;
+  normalEvents: Array<LabeledEvent<NormalEventKind>>;
+}
+
+export interface FleetOptions {
+  seed: number;
+  instances: number;
+  trainDays: number;
+  /** Days after training that carry anomalies. */
+  anomalyDays: number;
+  /** Days after those with normal behaviour only (false-alert budget). */
+  normalDays: number;
+  anomaliesPerDay: number;
+  /** Kinds per instance (instance i gets kinds[i % kinds.length]); default all kinds everywhere. */
+  kindsByInstance?: ReadonlyArray<readonly AnomalyKind[]>;
+  warmupSteps?: number;
+}
+
+/** A small fleet: per instance a normal training period, then labeled anomalies, then normal days. */
+export function makeFleet(options: FleetOptions): FleetInstance[] {
+  const trainSteps = options.trainDays * STEPS_PER_DAY;
+  const anomalySteps = options.anomalyDays * STEPS_PER_DAY;
+  const warmup = options.warmupSteps ?? 6 * STEPS_PER_HOUR;
+  const out: FleetInstance[] = [];
+  for (let i = 0; i < options.instances; i++) {
+    const seed = options.seed * 1000 + i;
+    const kinds = options.kindsByInstance?.[i % options.kindsByInstance.length] ?? ANOMALY_KINDS;
+    const anomalies = planAnomalies({
+      seed,
+      kinds,
+      fromStep: trainSteps,
+      toStep: trainSteps + anomalySteps,
+      count: Math.round(options.anomaliesPerDay * options.anomalyDays),
+    });
+    const generated = generateGoSeries({
+      seed,
+      days: options.trainDays + options.anomalyDays + options.normalDays,
+      anomalies,
+    });
+    const from = trainSteps - warmup;
+    const shift = <K extends string>(e: LabeledEvent<K>): LabeledEvent<K> => ({
+      ...e,
+      startStep: e.startStep - from,
+      endStep: e.endStep - from,
+    });
+    out.push({
+      key: `tenant-a/checkout/pod-${i}`,
+      train: sliceSeries(generated.series, 0, trainSteps),
+      test: sliceSeries(generated.series, from, generated.series.values[0]!.length),
+      warmupSteps: warmup,
+      anomalies: generated.anomalies.map(shift),
+      normalEvents: generated.normalEvents.filter((e) => e.endStep >= from).map(shift),
+    });
+  }
+  return out;
+}
