@@ -1,0 +1,209 @@
+// Check-digit and plausibility checks that turn "looks like" into "is": they are what
+// keeps order numbers, trace ids and timestamps from being redacted as personal data.
+
+const CODE_0 = 48;
+
+/** Luhn (mod 10) over a string of digits, as used by payment cards. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - CODE_0;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+/** ISO 13616 IBAN check: move the first four characters to the end, letters to numbers, mod 97 = 1. */
+export function ibanChecksumValid(iban: string): boolean {
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (const ch of rearranged) {
+    const code = ch.charCodeAt(0);
+    const value = code >= 65 ? code - 55 : code - CODE_0;
+    remainder = (value > 9 ? remainder * 100 + value : remainder * 10 + value) % 97;
+  }
+  return remainder === 1;
+}
+
+const PRC_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const PRC_ID_CHECK_CHARS = '10X98765432';
+
+/** The ISO 7064 MOD 11-2 check character of the first 17 digits of a PRC identity number. */
+export function prcIdCheckChar(first17: string): string {
+  let sum = 0;
+  PRC_ID_WEIGHTS.forEach((weight, i) => {
+    sum += (first17.charCodeAt(i) - CODE_0) * weight;
+  });
+  return PRC_ID_CHECK_CHARS.charAt(sum % 11);
+}
+
+/** Province-level codes (the first two digits) of GB/T 2260, plus Taiwan, Hong Kong, Macau. */
+const PRC_PROVINCES = new Set([
+  11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+  53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+]);
+
+/** An 18-character PRC resident identity number: province, birth date and check character. */
+export function prcIdValid(id: string, today = new Date()): boolean {
+  if (!PRC_PROVINCES.has(Number(id.slice(0, 2)))) return false;
+  const year = Number(id.slice(6, 10));
+  if (!isPlausibleBirthDate(year, Number(id.slice(10, 12)), Number(id.slice(12, 14)), today)) {
+    return false;
+  }
+  return prcIdCheckChar(id.slice(0, 17)) === id.charAt(17).toUpperCase();
+}
+
+/** A real calendar date between 1900 and today. */
+export function isPlausibleBirthDate(
+  year: number,
+  month: number,
+  day: number,
+  today: Date,
+): boolean {
+  if (year < 1900) return false;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const exists =
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return exists && date.getTime() <= today.getTime();
+}
+
+/** US SSN rules: no area 000, 666 or 900-999, no group 00, no serial 0000, no famous misuses. */
+export function ssnValid(digits: string): boolean {
+  const area = Number(digits.slice(0, 3));
+  const group = Number(digits.slice(3, 5));
+  const serial = Number(digits.slice(5));
+  if (area === 0 || area === 666 || area >= 900 || group === 0 || serial === 0) return false;
+  return !INVALID_SSNS.has(digits);
+}
+
+/** Numbers published in advertising and so never valid (SSA). */
+const INVALID_SSNS = new Set(['078051120', '219099999']);
+
+interface CardBrand {
+  prefixes: [number, number][];
+  lengths: number[];
+}
+
+const range = (from: number, to: number = from): [number, number] => [from, to];
+const lengths = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Issuer identification number ranges and the lengths each brand issues. */
+const CARD_BRANDS: CardBrand[] = [
+  { prefixes: [range(4)], lengths: [13, 16, 19] }, // Visa
+  { prefixes: [range(51, 55), range(2221, 2720)], lengths: [16] }, // Mastercard
+  { prefixes: [range(34), range(37)], lengths: [15] }, // American Express
+  { prefixes: [range(6011), range(644, 649), range(65)], lengths: lengths(16, 19) }, // Discover
+  { prefixes: [range(3528, 3589)], lengths: lengths(16, 19) }, // JCB
+  { prefixes: [range(300, 305), range(36), range(38, 39)], lengths: lengths(14, 19) }, // Diners
+  { prefixes: [range(62)], lengths: lengths(16, 19) }, // UnionPay
+  { prefixes: [range(2200, 2204)], lengths: lengths(16, 19) }, // Mir
+  {
+    prefixes: [range(5018), range(5020), range(5038), range(5893), range(6304), range(6759, 6763)],
+    lengths: lengths(13, 19),
+  }, // Maestro
+];
+
+/** Card number: a known issuer prefix with a length that issuer uses, and a valid Luhn digit. */
+export function paymentCardValid(digits: string): boolean {
+  return CARD_BRANDS.some((brand) => brandMatches(brand, digits)) && luhnValid(digits);
+}
+
+function brandMatches(brand: CardBrand, digits: string): boolean {
+  if (!brand.lengths.includes(digits.length)) return false;
+  return brand.prefixes.some(([from, to]) => {
+    const prefix = Number(digits.slice(0, String(from).length));
+    return prefix >= from && prefix <= to;
+  });
+}
+
+/** IBAN length by country (ISO 13616 registry), for the countries that issue them. */
+const IBAN_LENGTHS: Record<string, number> = {
+  AD: 24,
+  AE: 23,
+  AL: 28,
+  AT: 20,
+  AZ: 28,
+  BA: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BR: 29,
+  BY: 28,
+  CH: 21,
+  CR: 22,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DK: 18,
+  DO: 28,
+  EE: 20,
+  EG: 29,
+  ES: 24,
+  FI: 18,
+  FO: 18,
+  FR: 27,
+  GB: 22,
+  GE: 22,
+  GI: 23,
+  GL: 18,
+  GR: 27,
+  GT: 28,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IQ: 23,
+  IS: 26,
+  IT: 27,
+  JO: 30,
+  KW: 30,
+  KZ: 20,
+  LB: 28,
+  LC: 32,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  MC: 27,
+  MD: 24,
+  ME: 22,
+  MK: 19,
+  MR: 27,
+  MT: 31,
+  MU: 30,
+  NL: 18,
+  NO: 15,
+  PK: 24,
+  PL: 28,
+  PS: 29,
+  PT: 25,
+  QA: 29,
+  RO: 24,
+  RS: 22,
+  SA: 24,
+  SC: 31,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  ST: 25,
+  SV: 28,
+  TL: 23,
+  TN: 24,
+  TR: 26,
+  UA: 29,
+  VA: 22,
+  VG: 24,
+  XK: 20,
+};
+
+export function ibanValid(compact: string): boolean {
+  return IBAN_LENGTHS[compact.slice(0, 2)] === compact.length && ibanChecksumValid(compact);
+}
