@@ -35,13 +35,6 @@ function action<A extends unknown[]>(
   };
 }
 
-function notImplemented(name: string): () => Promise<number> {
-  return () => {
-    process.stderr.write(`telepipe ${name}: not implemented yet\n`);
-    return Promise.resolve(3);
-  };
-}
-
 program
   .command('ingest')
   .description('run the OTLP ingest service (gRPC :4317, HTTP :4318) writing to Kafka')
@@ -54,15 +47,32 @@ program
 program
   .command('process')
   .description('run the stream processor: Kafka → redaction → ClickHouse')
-  .action(action(notImplemented('process')));
+  .action(
+    action(async () => {
+      const { startProcessor } = await import('./pipeline.ts');
+      (await startProcessor(config())).handleSignals();
+    }),
+  );
 program
   .command('detect')
   .description('run the LSTM anomaly worker: ClickHouse series → scores → Alertmanager')
-  .action(action(notImplemented('detect')));
+  .action(
+    action(async () => {
+      const { runWorker } = await import('../services/anomaly-worker/main.ts');
+      await runWorker(config());
+    }),
+  );
 program
   .command('all')
   .description('run ingest, processor and worker in one process (brings the local stack up first)')
-  .action(action(notImplemented('all')));
+  .option('--no-stack', 'do not start the local stack (use the servers in the config)')
+  .option('--no-example', 'do not build and start the example Go service')
+  .action(
+    action(async (opts: { stack: boolean; example: boolean }) => {
+      const { runAll } = await import('./pipeline.ts');
+      await runAll(config(), { stack: opts.stack, example: opts.example });
+    }),
+  );
 program
   .command('migrate')
   .description('create or upgrade the ClickHouse schema (idempotent)')
@@ -80,19 +90,84 @@ program
 program
   .command('train')
   .description('train the anomaly models from ClickHouse history')
-  .action(action(notImplemented('train')));
+  .option(
+    '--hours <n>',
+    'history to learn from, ending now (default worker.retrain.historyHours)',
+    Number,
+  )
+  .option('--epochs <n>', 'training epochs (default worker.retrain.epochs)', Number)
+  .option('--out <dir>', 'root folder of saved models (default worker.model.dir)')
+  .action(
+    action(async (opts: { hours?: number; epochs?: number; out?: string }) => {
+      const { runTrain } = await import('../services/anomaly-worker/main.ts');
+      const result = await runTrain(config(), {
+        hours: opts.hours,
+        epochs: opts.epochs,
+        outDir: opts.out,
+        output: process.stderr,
+      });
+      console.log(
+        `saved ${result.path} (validation MSE ${result.metadata.validation.mse.toFixed(4)})`,
+      );
+    }),
+  );
 program
   .command('score')
   .description('score a CSV of series offline (backtesting)')
-  .action(action(notImplemented('score')));
+  .argument('<input>', 'CSV with a timestamp column and one or more value columns')
+  .option('-o, --output <file>', 'scored CSV to write', 'scored.csv')
+  .option('--timestamp-column <name>', 'name of the timestamp column')
+  .option(
+    '--model <dir>',
+    'saved model folder or version (default: train on the first half of the file)',
+  )
+  .action(
+    action(
+      async (input: string, opts: { output: string; timestampColumn?: string; model?: string }) => {
+        const { scoreCsv } = await import('../models/score-csv.ts');
+        const result = await scoreCsv({
+          input,
+          output: opts.output,
+          timestampColumn: opts.timestampColumn,
+          model: opts.model,
+        });
+        console.log(
+          `${result.rows} rows scored with ${result.method}${result.modelVersion ? ` (${result.modelVersion})` : ''}: ` +
+            `${result.anomalousRows} anomalous; written to ${opts.output}`,
+        );
+      },
+    ),
+  );
 program
   .command('redact')
   .description('redact personal data from stdin lines (or JSON records with --json) to stdout')
-  .action(action(notImplemented('redact')));
+  .option('--json', 'each line is a JSON value (OTLP/JSON requests are recognised)')
+  .action(
+    action(async (opts: { json?: boolean }) => {
+      const { runRedactCommand } = await import('../pipelines/redaction/cli.ts');
+      return runRedactCommand({
+        json: opts.json ?? false,
+        configPath: program.opts<{ config?: string }>().config,
+        stdin: process.stdin,
+        stdout: process.stdout,
+      });
+    }),
+  );
 program
   .command('reveal')
   .description('decrypt a value encrypted by the redaction keyring')
-  .action(action(notImplemented('reveal')));
+  .argument('<value>', 'an enc:v1:… value, or text containing some')
+  .option('--keyring <file>', 'keyring file (default: the one the config names)')
+  .action(
+    action(async (value: string, opts: { keyring?: string }) => {
+      const { runRevealCommand } = await import('../pipelines/redaction/cli.ts');
+      return runRevealCommand({
+        value,
+        keyringPath: opts.keyring,
+        configPath: program.opts<{ config?: string }>().config,
+      });
+    }),
+  );
 program
   .command('doctor')
   .description('check config, servers, schema, ports and models, and say what to fix')

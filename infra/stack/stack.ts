@@ -83,12 +83,18 @@ function tail(file: string, lines = 20): string {
   }
 }
 
-export async function stackDown(config: Config, say: Say = console.log): Promise<void> {
+/** Stops the servers this stack started (all, or only the named ones). */
+export async function stackDown(
+  config: Config,
+  say: Say = console.log,
+  only?: string[],
+): Promise<void> {
   if (useDocker(config.stack)) {
-    dockerCompose(['down'], say);
+    dockerCompose(only ? ['stop', ...only] : ['down'], say);
     return;
   }
-  for (const server of localServers(config.stack).reverse()) {
+  const servers = localServers(config.stack).filter((s) => !only || only.includes(s.name));
+  for (const server of servers.reverse()) {
     const stopped = await stopPid(server.pidFile);
     say(`${server.name}: ${stopped ? 'stopped' : 'was not started by this stack'}`);
   }

@@ -1,0 +1,154 @@
+// The whole data path in one place: how `telepipe all` (and `npm start`) composes the
+// parts into one running pipeline.
+//
+//   OTLP exporters ─▶ ingest (services/ingest) ─▶ Kafka ─▶ processor (pipelines/processor)
+//        ▲                                                   │ decode → RedactionStage
+//        │                                                   │ (pipelines/redaction) → rows
+//   example Go service                                       ▼
+//   (examples/go-service)                                ClickHouse ─▶ anomaly worker
+//                                                        (services/anomaly-worker, models/)
+//                                                                      │
+//                                                                      ▼
+//                                                                Alertmanager
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Counter } from 'prom-client';
+import type { Config } from '../lib/config/index.ts';
+import type { Service } from '../lib/service.ts';
+import { runMigrations } from '../infra/clickhouse/migrate.ts';
+import { stackDown, stackStatus, stackUp } from '../infra/stack/stack.ts';
+import { REPO_ROOT } from '../infra/stack/servers.ts';
+import { createIngestService } from '../services/ingest/main.ts';
+import { createWorkerService } from '../services/anomaly-worker/main.ts';
+import { createProcessorService } from '../pipelines/processor/main.ts';
+import { RedactionStage } from '../pipelines/redaction/index.ts';
+
+/** The processor with the redaction stage plugged in, started; its metrics count redactions by type. */
+export async function startProcessor(config: Config): Promise<Service> {
+  const redaction = new RedactionStage(config.redaction);
+  const service = createProcessorService(config, { processor: redaction });
+  for (const warning of redaction.warnings) service.log.warn(warning);
+  new Counter({
+    name: 'telepipe_redactions_total',
+    help: 'Values redacted by the processor, by type of personal data',
+    labelNames: ['type'],
+    registers: [service.registry],
+    collect() {
+      this.reset();
+      for (const [type, count] of Object.entries(redaction.countsByType()))
+        this.inc({ type }, count);
+    },
+  });
+  await service.start();
+  return service;
+}
+
+export interface RunAllOptions {
+  /** Bring the local stack up first (and stop what this run started on exit). */
+  stack: boolean;
+  /** Build and start examples/go-service, pointed at the ingest. */
+  example: boolean;
+}
+
+export async function runAll(config: Config, options: RunAllOptions): Promise<void> {
+  const startedServers = options.stack ? await bringStackUp(config) : [];
+  const migration = await runMigrations(config);
+  say(`ClickHouse schema version ${migration.version} (${migration.dialect} dialect)`);
+
+  const ingest = await createIngestService(config);
+  const processor = await startProcessor(config);
+  const worker = await createWorkerService(config);
+  const example = options.example ? startExampleService(ingest.grpcPort()) : undefined;
+  printWhereToLook(
+    config,
+    ingest.grpcPort(),
+    ingest.httpPort(),
+    worker.pageUrl(),
+    example !== undefined,
+  );
+
+  const stop = async (): Promise<void> => {
+    say('stopping…');
+    example?.kill('SIGTERM');
+    // Upstream first: no new data while the processor drains what Kafka holds.
+    await ingest.service.shutdown();
+    await processor.shutdown();
+    await worker.service.shutdown();
+    if (startedServers.length > 0) await stackDown(config, say, startedServers);
+  };
+  const onSignal = (): void => {
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        say(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+function say(line: string): void {
+  process.stdout.write(`telepipe: ${line}\n`);
+}
+
+/** Starts the servers that are not running yet and returns their names, to stop them on exit. */
+async function bringStackUp(config: Config): Promise<string[]> {
+  const before = await stackStatus(config);
+  await stackUp(config, say);
+  return before.filter((s) => s.state === 'stopped').map((s) => s.name);
+}
+
+const EXAMPLE_DIR = join(REPO_ROOT, 'examples/go-service');
+const EXAMPLE_PORT = 8088;
+
+function startExampleService(grpcPort: number): ChildProcess | undefined {
+  say('building examples/go-service with `go build`…');
+  const build = spawnSync('go', ['build', '-o', 'go-service', '.'], {
+    cwd: EXAMPLE_DIR,
+    stdio: 'inherit',
+  });
+  if (build.error || build.status !== 0) {
+    say('could not build the example Go service (is Go installed?); the pipeline runs without it');
+    return undefined;
+  }
+  const child = spawn(join(EXAMPLE_DIR, 'go-service'), [], {
+    cwd: EXAMPLE_DIR,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      PORT: String(EXAMPLE_PORT),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${grpcPort}`,
+      OTEL_SERVICE_NAME: 'go-service',
+    },
+  });
+  child.once('exit', (code, signal) => say(`example Go service exited (${signal ?? code})`));
+  return child;
+}
+
+function printWhereToLook(
+  config: Config,
+  grpcPort: number,
+  httpPort: number,
+  pageUrl: string,
+  example: boolean,
+): void {
+  const db = config.clickhouse.database;
+  const lines = [
+    '',
+    'telepipe is running. Ctrl-C stops everything it started.',
+    `  OTLP ingest        grpc://127.0.0.1:${grpcPort}   http://127.0.0.1:${httpPort}/v1/{metrics,logs,traces}`,
+    `  ClickHouse         clickhouse-client --query "SELECT ServiceName, MetricName, count() FROM ${db}.otel_metrics_gauge GROUP BY ServiceName, MetricName"`,
+    `  Alertmanager       ${config.alertmanager.urls[0] ?? ''}/#/alerts`,
+    `  anomaly charts     ${pageUrl}`,
+  ];
+  if (example) {
+    const base = `http://127.0.0.1:${EXAMPLE_PORT}`;
+    lines.push(
+      `  example service    ${base}/  (sending metrics, logs and traces to the ingest)`,
+      `  inject faults      curl -X POST ${base}/fault/goroutine-leak   (also gc-pressure, latency?ms=300, pii; DELETE to stop)`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
