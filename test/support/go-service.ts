@@ -1,0 +1,112 @@
+// Builds and runs examples/go-service (the OpenTelemetry Go SDK service) for end-to-end
+// tests, pointed at a running telepipe ingest.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createServer } from 'node:net';
+
+const EXAMPLE_DIR = resolve(import.meta.dirname, '../../examples/go-service');
+
+export interface ExportCounts {
+  metricDataPoints: Record<string, number>;
+  logRecords: number;
+  spans: number;
+}
+
+export interface SentValues {
+  pii: string[];
+  nonPii: string[];
+}
+
+export function buildGoService(outDir: string): string {
+  const binary = join(outDir, 'go-service');
+  const result = spawnSync('go', ['build', '-o', binary, '.'], {
+    cwd: EXAMPLE_DIR,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`go build failed:\n${result.stdout}${result.stderr}`);
+  return binary;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+export class GoService {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly baseUrl: string,
+    private readonly finalCounts: Promise<ExportCounts>,
+  ) {}
+
+  static async start(
+    binary: string,
+    otlpGrpcPort: number,
+    serviceName: string,
+  ): Promise<GoService> {
+    const port = await freePort();
+    const child = spawn(binary, [], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        LOAD_RPS: '20',
+        OTEL_SERVICE_NAME: serviceName,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpGrpcPort}`,
+        OTEL_METRIC_EXPORT_INTERVAL: '1000',
+        OTEL_BSP_SCHEDULE_DELAY: '500',
+        OTEL_BLRP_SCHEDULE_DELAY: '500',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    // The service prints its final export counts as one JSON line when it exits.
+    const finalCounts = new Promise<ExportCounts>((resolveCounts, reject) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.startsWith('{"exported"'))
+          resolveCounts((JSON.parse(line) as { exported: ExportCounts }).exported);
+      });
+      child.once('exit', (code) =>
+        reject(new Error(`go-service exited (${code}) without final counts`)),
+      );
+    });
+    finalCounts.catch(() => undefined);
+    const service = new GoService(child, `http://127.0.0.1:${port}`, finalCounts);
+    await service.waitHealthy();
+    return service;
+  }
+
+  private async waitHealthy(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const ok = await fetch(`${this.baseUrl}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('go-service did not become healthy');
+  }
+
+  async call(method: 'POST' | 'DELETE', path: string): Promise<void> {
+    const res = await fetch(`${this.baseUrl}${path}`, { method });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}`);
+  }
+
+  async sent(): Promise<SentValues> {
+    return (await fetch(`${this.baseUrl}/debug/sent`)).json() as Promise<SentValues>;
+  }
+
+  /** SIGTERM: the service flushes its exporters and reports what was exported. */
+  async stop(): Promise<ExportCounts> {
+    this.child.kill('SIGTERM');
+    return this.finalCounts;
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}
