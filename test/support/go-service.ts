@@ -64,7 +64,7 @@ export class GoService {
     });
     // The service prints its final export counts as one JSON line when it exits.
     const finalCounts = new Promise<ExportCounts>((resolveCounts, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         if (line.startsWith('{"exported"'))
           resolveCounts((JSON.parse(line) as { exported: ExportCounts }).exported);
       });
