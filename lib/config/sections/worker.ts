@@ -1,10 +1,241 @@
+// The anomaly worker (services/anomaly-worker): which metrics make up the Go runtime
+// signals, the scoring step, sharding, models, alerts and the alert page. Every key is
+// described in docs/worker.md; the defaults run against the local stack with no file.
 import { z } from 'zod';
-import { listenAddress } from '../fields.ts';
+import { listenAddress, positiveInt } from '../fields.ts';
+
+/**
+ * How one metric becomes a signal value per step:
+ * - `gauge`: the latest value in the step (gauges and up-down counters; attribute sets summed);
+ * - `counterIncrease` / `counterRate`: a monotonic sum's increase per step / per second;
+ * - `histogramQuantile`: a quantile of the step's bucket increases (attribute sets merged);
+ * - `histogramSumIncrease` / `histogramCountRate`: the step's increase of Sum / Count per second;
+ * - `summaryQuantile`: the latest value at the smallest reported quantile >= `quantile`;
+ * - `summarySumIncrease` / `summaryCountRate`: as for histograms.
+ */
+export const SIGNAL_READS = [
+  'gauge',
+  'counterIncrease',
+  'counterRate',
+  'histogramQuantile',
+  'histogramSumIncrease',
+  'histogramCountRate',
+  'summaryQuantile',
+  'summarySumIncrease',
+  'summaryCountRate',
+] as const;
+export type SignalRead = (typeof SIGNAL_READS)[number];
+
+const signalSource = z
+  .object({
+    metric: z.string().min(1),
+    read: z.enum(SIGNAL_READS),
+    /** Multiplies raw values into the signal's unit (1e-9 for nanoseconds, 1e-3 for ms). */
+    scale: z.number().positive().default(1),
+    /** Only data points whose attributes have these values (e.g. go.memory.type: other). */
+    attributes: z.record(z.string(), z.string()).default({}),
+    /** For the quantile reads. */
+    quantile: z.number().min(0).max(1).default(0.99),
+    /** histogramQuantile: steps of bucket increases the quantile is taken over. */
+    windowSteps: positiveInt(1),
+  })
+  .strict();
+
+export type SignalSourceConfig = z.infer<typeof signalSource>;
+type SourceInput = z.input<typeof signalSource>;
+
+/** Sources in order of preference: per series, the first one with data wins. */
+const sources = (defaults: SourceInput[]) =>
+  z
+    .array(signalSource)
+    .min(1)
+    .default(defaults.map((s) => signalSource.parse(s)));
+
+const NS = 1e-9;
+const MS = 1e-3;
+
+// Names emitted by real Go services: OTel contrib runtime instrumentation (current semconv
+// `go.*` and the older `process.runtime.go.*`), otelhttp (`http.server.request.duration`, and
+// `http.server.duration` in ms before semconv 1.20), and Prometheus client_golang.
+const signalsSchema = z
+  .object({
+    goroutines: sources([
+      { metric: 'go.goroutine.count', read: 'gauge' },
+      { metric: 'process.runtime.go.goroutines', read: 'gauge' },
+      { metric: 'go_goroutines', read: 'gauge' },
+    ]),
+    gc_pause_p99: sources([
+      // Over a minute: a service may collect only every couple of minutes.
+      { metric: 'go.memory.gc.pause.duration', read: 'histogramQuantile', windowSteps: 4 },
+      {
+        metric: 'process.runtime.go.gc.pause_ns',
+        read: 'histogramQuantile',
+        scale: NS,
+        windowSteps: 4,
+      },
+      { metric: 'go_gc_duration_seconds', read: 'summaryQuantile' },
+    ]),
+    gc_pause_total: sources([
+      { metric: 'go.memory.gc.pause.duration', read: 'histogramSumIncrease' },
+      { metric: 'process.runtime.go.gc.pause_total_ns', read: 'counterIncrease', scale: NS },
+      { metric: 'process.runtime.go.gc.pause_ns', read: 'histogramSumIncrease', scale: NS },
+      { metric: 'go_gc_duration_seconds', read: 'summarySumIncrease' },
+    ]),
+    heap_inuse: sources([
+      { metric: 'process.runtime.go.mem.heap_inuse', read: 'gauge' },
+      { metric: 'go_memstats_heap_inuse_bytes', read: 'gauge' },
+      { metric: 'go_memstats_heap_alloc_bytes', read: 'gauge' },
+      // Current semconv has no heap-in-use; "other" is the runtime's memory minus stacks.
+      { metric: 'go.memory.used', read: 'gauge', attributes: { 'go.memory.type': 'other' } },
+    ]),
+    latency_p99: sources([
+      { metric: 'http.server.request.duration', read: 'histogramQuantile' },
+      { metric: 'http.server.duration', read: 'histogramQuantile', scale: MS },
+      { metric: 'http_request_duration_seconds', read: 'histogramQuantile' },
+    ]),
+    request_rate: sources([
+      { metric: 'http.server.request.duration', read: 'histogramCountRate' },
+      { metric: 'http.server.duration', read: 'histogramCountRate' },
+      { metric: 'http_request_duration_seconds', read: 'histogramCountRate' },
+      { metric: 'http_requests_total', read: 'counterRate' },
+    ]),
+  })
+  .strict()
+  .prefault({});
+
+export type SignalsConfig = z.infer<typeof signalsSchema>;
+
+const shardSchema = z
+  .object({
+    /** Number of worker replicas sharing the series. */
+    count: positiveInt(1),
+    /** This replica's index in [0, count); unset = from the pod name's `-<n>` suffix. */
+    index: z.number().int().nonnegative().optional(),
+    /** StatefulSet pod name to take the index from; empty = the HOSTNAME environment variable. */
+    podName: z.string().default(''),
+  })
+  .strict()
+  .prefault({})
+  .refine((s) => s.index === undefined || s.index < s.count, {
+    message: 'shard.index must be smaller than shard.count',
+  });
+
+const modelSchema = z
+  .object({
+    /** Root of saved models; versions live in <dir>/<name>/<version>. */
+    dir: z.string().min(1).default('models/saved'),
+    name: z.string().min(1).default('go-runtime'),
+    /** How often the folder is checked for a newer version (hot reload). */
+    reloadIntervalSeconds: positiveInt(30),
+  })
+  .strict()
+  .prefault({});
+
+const retrainSchema = z
+  .object({
+    /** Hours between retrainings on replica 0; 0 = never (train with `telepipe train`). */
+    intervalHours: z.number().nonnegative().default(24),
+    /** History each training reads. */
+    historyHours: z.number().positive().default(72),
+    epochs: positiveInt(20),
+  })
+  .strict()
+  .prefault({});
+
+/** Unset keys take the detector's defaults (models/detector.ts DEFAULT_COLD_START). */
+const coldStartSchema = z
+  .object({
+    /** Recent steps whose median and MAD are the expectation without a model. */
+    historySteps: z.number().int().positive().optional(),
+    /** Fewer observed steps than this: no score yet. */
+    minSteps: z.number().int().positive().optional(),
+    /** Threshold on the smoothed robust z-score. */
+    threshold: z.number().positive().optional(),
+  })
+  .strict()
+  .prefault({});
+
+const alertsSchema = z
+  .object({
+    alertname: z.string().min(1).default('GoRuntimeAnomaly'),
+    severity: z.string().min(1).default('warning'),
+    /** Extra labels on every alert, e.g. { cluster: eu-1 }. */
+    labels: z.record(z.string(), z.string()).default({}),
+    /** Consecutive anomalous steps before an alert fires (the steps in between are pending). */
+    pendingSteps: positiveInt(3),
+    /** Consecutive normal steps before a firing alert resolves. */
+    resolveSteps: positiveInt(4),
+    /** A firing alert is sent again this often ... */
+    resendIntervalSeconds: positiveInt(60),
+    /** ... with endsAt this far ahead, so it lapses only if the worker stops re-sending. */
+    expireAfterSeconds: positiveInt(300),
+    requestTimeoutMs: positiveInt(5000),
+    /** Backoff between delivery attempts to an Alertmanager that failed. */
+    retryInitialMs: positiveInt(500),
+    retryMaxMs: positiveInt(30_000),
+  })
+  .strict()
+  .prefault({})
+  .refine((a) => a.expireAfterSeconds > a.resendIntervalSeconds, {
+    message: 'alerts.expireAfterSeconds must be longer than alerts.resendIntervalSeconds',
+  });
+
+const pageSchema = z
+  .object({
+    /** Where the alert page (generatorURL target) is served. */
+    address: listenAddress('127.0.0.1:8891'),
+    /** Base URL Alertmanager users reach that server at; empty = http://<address>. */
+    externalUrl: z.string().default(''),
+    /** Minutes of history drawn before the alert. */
+    windowMinutes: positiveInt(120),
+  })
+  .strict()
+  .prefault({});
+
+const replaySchema = z
+  .object({
+    /** ISO time to start the data clock at (replay history); empty = real time. */
+    from: z
+      .string()
+      .refine((s) => s === '' || Number.isFinite(Date.parse(s)), 'expected an ISO time or ""')
+      .default(''),
+    /** Data seconds per wall-clock second while replaying. */
+    speed: z.number().positive().default(1),
+  })
+  .strict()
+  .prefault({});
 
 export const workerSchema = z
   .object({
     /** Health, readiness and Prometheus metrics of the worker service. */
     adminAddress: listenAddress('127.0.0.1:8890'),
+    /** The fixed step series are resampled to and scored at. */
+    stepSeconds: positiveInt(15),
+    /** A step is scored this long after it ends, so late exports are in. */
+    ingestDelaySeconds: z.number().nonnegative().default(30),
+    /** Steps of history read for a series the worker has not seen yet. */
+    warmupSteps: positiveInt(120),
+    /** At most this many overdue steps are scored per tick; older ones are skipped. */
+    maxCatchUpSteps: positiveInt(20),
+    /** A series without data for this many steps is forgotten (and its alert resolved). */
+    idleSteps: positiveInt(40),
+    /** Short gaps (in steps) the detector bridges; longer ones restart a series' window. */
+    maxGapSteps: positiveInt(4),
+    /** Resource attributes naming the instance, first non-empty wins. */
+    instanceAttributes: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['service.instance.id', 'k8s.pod.name', 'host.name']),
+    signals: signalsSchema,
+    shard: shardSchema,
+    model: modelSchema,
+    retrain: retrainSchema,
+    coldStart: coldStartSchema,
+    alerts: alertsSchema,
+    page: pageSchema,
+    replay: replaySchema,
   })
   .strict()
   .prefault({});
+
+export type WorkerConfig = z.infer<typeof workerSchema>;

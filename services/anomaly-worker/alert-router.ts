@@ -1,0 +1,181 @@
+// Scores → alerts. Each series has a state machine (alert-state.ts); when it fires, the alert
+// gets the series' labels and the signal that drove the anomaly, and keeps that label set
+// until it resolves, so Alertmanager sees one alert per incident. Annotations carry the latest
+// observed and expected values, the score, the model version and how the step was scored.
+import type { OutboxAlert } from '../../lib/alertmanager/outbox.ts';
+import { seriesKey, type SeriesId, type StepScore } from '../../models/index.ts';
+import { AlertStateMachine, type AlertPolicy, type AlertTransition } from './alert-state.ts';
+import { formatValue, signalTitle } from './signals.ts';
+
+export interface AlertRouterConfig extends AlertPolicy {
+  alertname: string;
+  severity: string;
+  /** Static labels added to every alert (identity labels win on a clash). */
+  labels: Record<string, string>;
+  /** For the cold-start explanation. */
+  coldStartHistorySteps: number;
+  coldStartThreshold: number;
+}
+
+/** Where alerts go: the notifier. `urgent` = fired or resolved, send now. */
+export interface AlertSink {
+  send(key: string, alert: OutboxAlert, urgent: boolean): void;
+}
+
+export interface AlertRouterDeps {
+  sink: AlertSink;
+  /** Base URL of the alert page server. */
+  pageUrl: () => string;
+  /** Wall clock for startsAt/endsAt (the data clock may be replaying history). */
+  now?: () => number;
+}
+
+interface Episode {
+  /** The outbox key: the label set. */
+  key: string;
+  id: SeriesId;
+  labels: Record<string, string>;
+  signal: string;
+  startsAtMs: number;
+  /** Data time of the step that fired. */
+  firedAtMs: number;
+  observed: number;
+  expected: number;
+  annotations: Record<string, string>;
+}
+
+export class AlertRouter {
+  private readonly machines = new Map<string, AlertStateMachine>();
+  private readonly episodes = new Map<string, Episode>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly config: AlertRouterConfig,
+    private readonly deps: AlertRouterDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Alerts currently firing. */
+  get firing(): number {
+    return this.episodes.size;
+  }
+
+  observe(id: SeriesId, score: StepScore): AlertTransition {
+    const key = seriesKey(id);
+    let machine = this.machines.get(key);
+    if (!machine) this.machines.set(key, (machine = new AlertStateMachine(this.config)));
+    const transition = machine.observe(score.anomalous);
+    if (transition === 'fired') {
+      const episode = this.startEpisode(id, score);
+      this.episodes.set(key, episode);
+      this.deps.sink.send(episode.key, this.alert(episode, score, null), true);
+      return transition;
+    }
+    const episode = this.episodes.get(key);
+    if (!episode) return transition;
+    if (transition === 'resolved') {
+      this.episodes.delete(key);
+      this.deps.sink.send(episode.key, this.alert(episode, score, this.now()), true);
+    } else {
+      this.deps.sink.send(episode.key, this.alert(episode, score, null), false);
+    }
+    return transition;
+  }
+
+  /** The series is gone (idle, or no longer this replica's): its alert, if any, resolves. */
+  forget(id: SeriesId): void {
+    const key = seriesKey(id);
+    this.machines.delete(key);
+    const episode = this.episodes.get(key);
+    if (!episode) return;
+    this.episodes.delete(key);
+    this.deps.sink.send(episode.key, this.alert(episode, null, this.now()), true);
+  }
+
+  private startEpisode(id: SeriesId, score: StepScore): Episode {
+    const signal = score.drivingSignal ?? '';
+    const labels = {
+      ...this.config.labels,
+      alertname: this.config.alertname,
+      severity: this.config.severity,
+      tenant: id.tenant,
+      service: id.service,
+      instance: id.instance,
+      signal,
+    };
+    return {
+      key: JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1))),
+      id,
+      labels,
+      signal,
+      startsAtMs: this.now(),
+      firedAtMs: score.timestampMs,
+      observed: Number.NaN,
+      expected: Number.NaN,
+      annotations: {},
+    };
+  }
+
+  private alert(episode: Episode, score: StepScore | null, endsAtMs: number | null): OutboxAlert {
+    const observed = score?.observed[episode.signal] ?? Number.NaN;
+    const expected = score?.expected[episode.signal] ?? Number.NaN;
+    // A step where the signal was not observed keeps the last values the alert showed.
+    if (Number.isFinite(observed)) episode.observed = observed;
+    if (Number.isFinite(expected)) episode.expected = expected;
+    episode.annotations = score
+      ? this.annotations(episode, score)
+      : { ...episode.annotations, summary: this.summary(episode, 'stopped reporting') };
+    return {
+      labels: episode.labels,
+      annotations: episode.annotations,
+      generatorURL: this.pageLink(episode),
+      startsAtMs: episode.startsAtMs,
+      endsAtMs,
+    };
+  }
+
+  private annotations(episode: Episode, score: StepScore): Record<string, string> {
+    const { id, signal } = episode;
+    const observed = formatValue(signal, episode.observed);
+    const expected = formatValue(signal, episode.expected);
+    return {
+      summary: this.summary(episode, `is anomalous: ${observed} vs expected ${expected}`),
+      description:
+        `${signalTitle(signal)} of service ${id.service}, instance ${id.instance} (tenant ${id.tenant}) ` +
+        `was ${observed} where ${expected} was expected; anomaly score ${score.score.toFixed(2)}. ` +
+        this.methodNote(score),
+      observed,
+      expected,
+      score: score.score.toFixed(3),
+      model_version: score.modelVersion ?? 'none',
+      method: score.method,
+      data_time: new Date(score.timestampMs).toISOString(),
+    };
+  }
+
+  private summary(episode: Episode, what: string): string {
+    return `${signalTitle(episode.signal)} of ${episode.id.service} (${episode.id.instance}) ${what}`;
+  }
+
+  private methodNote(score: StepScore): string {
+    if (score.method === 'lstm') {
+      return `Scored by the LSTM forecaster (model ${score.modelVersion ?? 'unknown'}): expected is its one-step forecast, the threshold its dynamic threshold.`;
+    }
+    return (
+      `Cold-start scoring: no trained model covers this series yet, so expected is the median of the last ` +
+      `${this.config.coldStartHistorySteps} steps and the threshold a robust z-score of ${this.config.coldStartThreshold}.`
+    );
+  }
+
+  private pageLink(episode: Episode): string {
+    const params = new URLSearchParams({
+      tenant: episode.id.tenant,
+      service: episode.id.service,
+      instance: episode.id.instance,
+      signal: episode.signal,
+      at: String(episode.firedAtMs),
+    });
+    return `${this.deps.pageUrl()}/alert?${params.toString()}`;
+  }
+}

@@ -1,0 +1,135 @@
+// Scores to and from `anomaly_scores`: one row per series, step and signal, written through
+// the dialect's column encoding (lib/clickhouse) so both dialects get the same rows, and read
+// back by the alert page (any replica can draw any series).
+import { insertEncoded, selectRows } from '../../lib/clickhouse/client.ts';
+import { rowEncoder } from '../../lib/clickhouse/formats.ts';
+import { RowBinaryWriter } from '../../lib/clickhouse/rowbinary.ts';
+import type { Row } from '../../lib/clickhouse/schema.ts';
+import { ANOMALY_SCORES } from '../../infra/clickhouse/tables.ts';
+import { SIGNAL_ERROR_CAP } from '../../models/errors.ts';
+import { seriesKey, type SeriesId, type StepScore } from '../../models/index.ts';
+import { scoreQuery, type ScoreRow } from './sql.ts';
+import type { Storage } from './storage.ts';
+
+export interface ScoredStep {
+  id: SeriesId;
+  score: StepScore;
+}
+
+/** A stored score of one signal at one step, as the page draws it. */
+export interface StoredScore {
+  timestampMs: number;
+  signal: string;
+  observed: number;
+  expected: number;
+  lower: number;
+  upper: number;
+  score: number;
+  anomalous: boolean;
+  drivingSignal: string;
+  modelVersion: string;
+  method: string;
+}
+
+/**
+ * The threshold band around the expectation, in the signal's units. The detector thresholds a
+ * standardized error ((observed − expected) / scale); the scale is recovered from each step as
+ * |observed − expected| / |error| and remembered per series, method and signal for steps where it
+ * cannot be (error 0, capped, or the signal missing). Band = expected ± threshold · scale: where
+ * this signal's own error reaches the threshold.
+ */
+export class BandEstimator {
+  private readonly scales = new Map<string, number>();
+
+  band(key: string, score: StepScore, signal: string): { lower: number; upper: number } {
+    const scale = this.scale(`${key}\u0000${score.method}\u0000${signal}`, score, signal);
+    const expected = score.expected[signal] ?? Number.NaN;
+    const half = score.threshold * scale;
+    return { lower: expected - half, upper: expected + half };
+  }
+
+  forget(key: string): void {
+    for (const k of this.scales.keys()) if (k.startsWith(`${key}\u0000`)) this.scales.delete(k);
+  }
+
+  private scale(cacheKey: string, score: StepScore, signal: string): number {
+    const error = Math.abs(score.signalErrors[signal] ?? Number.NaN);
+    const deviation = Math.abs(
+      (score.observed[signal] ?? Number.NaN) - (score.expected[signal] ?? Number.NaN),
+    );
+    if (error > 0 && error < SIGNAL_ERROR_CAP && Number.isFinite(deviation)) {
+      this.scales.set(cacheKey, deviation / error);
+    }
+    return this.scales.get(cacheKey) ?? Number.NaN;
+  }
+}
+
+export function scoreRows(steps: readonly ScoredStep[], bands: BandEstimator): Row[] {
+  return steps.flatMap(({ id, score }) => {
+    const key = seriesKey(id);
+    return Object.keys(score.observed).map((signal) => {
+      const { lower, upper } = bands.band(key, score, signal);
+      return {
+        Timestamp: BigInt(score.timestampMs) * 1_000_000n,
+        TenantId: id.tenant,
+        ServiceName: id.service,
+        ServiceInstanceId: id.instance,
+        Signal: signal,
+        Observed: score.observed[signal] ?? Number.NaN,
+        Expected: score.expected[signal] ?? Number.NaN,
+        Lower: lower,
+        Upper: upper,
+        Score: score.score,
+        Anomalous: score.anomalous ? 1 : 0,
+        DrivingSignal: score.drivingSignal ?? '',
+        ModelVersion: score.modelVersion ?? '',
+        Method: score.method,
+      };
+    });
+  });
+}
+
+export class ScoreStore {
+  constructor(private readonly storage: () => Storage) {}
+
+  async write(rows: readonly Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const { client, dialect, database } = this.storage();
+    const columns = dialect.columns(ANOMALY_SCORES);
+    const encode = rowEncoder('RowBinary', columns);
+    const writer = new RowBinaryWriter();
+    for (const row of rows) encode(writer, row);
+    await insertEncoded(client, {
+      database,
+      table: ANOMALY_SCORES.name,
+      columns: columns.map((c) => c.name),
+      format: 'RowBinary',
+      body: writer.bytes(),
+    });
+  }
+
+  async read(id: SeriesId, fromMs: number, toMs: number): Promise<StoredScore[]> {
+    const { client, dialect, database } = this.storage();
+    const sql = scoreQuery(dialect.name, { database, ...id, fromMs, toMs });
+    const rows = await selectRows<ScoreRow>(client, sql);
+    return rows.map(storedScore);
+  }
+}
+
+const num = (v: number | string | null): number => (v === null ? Number.NaN : Number(v));
+
+function storedScore(row: ScoreRow): StoredScore {
+  return {
+    timestampMs: num(row.t),
+    signal: row.signal,
+    observed: num(row.observed),
+    expected: num(row.expected),
+    lower: num(row.lower),
+    upper: num(row.upper),
+    score: num(row.score),
+    anomalous: Number(row.anomalous) === 1,
+    drivingSignal: row.driving,
+    modelVersion: row.modelVersion,
+    method: row.method,
+  };
+}

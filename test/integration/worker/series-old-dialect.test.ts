@@ -1,0 +1,127 @@
+// The worker's queries against the real ClickHouse 18.16 server (old dialect): Go metrics of
+// all three instrumentation flavors written into the migrated otel_metrics_* tables are read
+// back as the six signals; scores round-trip through anomaly_scores.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../../lib/config/index.ts';
+import { seriesKey } from '../../../models/features.ts';
+import type { StepScore } from '../../../models/detector.ts';
+import { BandEstimator, ScoreStore, scoreRows } from '../../../services/anomaly-worker/scores.ts';
+import { SeriesReader } from '../../../services/anomaly-worker/series-reader.ts';
+import { shardOf, type Shard } from '../../../services/anomaly-worker/shard.ts';
+import { openStorage, sqlSource, type Storage } from '../../../services/anomaly-worker/storage.ts';
+import { dropTestDatabase, migrateTestDatabase } from '../../support/clickhouse.ts';
+import { insertMetricRows } from '../../support/series-writer.ts';
+import {
+  expectFixtureRead,
+  fixtureRows,
+  fixtureSeries,
+  FIXTURE_FROM_BUCKET,
+  FIXTURE_STEP_MS,
+  FIXTURE_STEPS,
+} from '../../support/series-writer-fixture.ts';
+import { testConfig } from '../../support/stack.ts';
+
+let config: Config;
+let storage: Storage;
+const fixture = fixtureSeries('svc');
+
+function reader(shard: Shard): SeriesReader {
+  const source = sqlSource(storage);
+  return new SeriesReader(() => source, {
+    stepMs: FIXTURE_STEP_MS,
+    signals: config.worker.signals,
+    instanceAttributes: config.worker.instanceAttributes,
+    maxGapSteps: config.worker.maxGapSteps,
+    shard,
+  });
+}
+
+beforeAll(async () => {
+  config = testConfig();
+  await migrateTestDatabase(config);
+  storage = await openStorage(config.clickhouse);
+  for (const rows of fixtureRows(fixture)) {
+    await insertMetricRows(storage.client, storage.dialect, config.clickhouse.database, rows);
+  }
+});
+
+afterAll(async () => {
+  if (!storage) return;
+  await dropTestDatabase(storage.client, config);
+  await storage.client.close();
+});
+
+describe('series queries, old dialect (ClickHouse 18.16)', () => {
+  it('runs on the old server', () => {
+    expect(storage.dialect.name).toBe('old');
+  });
+
+  it('reads every flavor of Go metrics into the six signals, across a counter reset', async () => {
+    const windows = await reader({ index: 0, count: 1 }).read(
+      FIXTURE_FROM_BUCKET + 2,
+      FIXTURE_FROM_BUCKET + FIXTURE_STEPS,
+    );
+    expectFixtureRead(windows, fixture, 2, FIXTURE_STEPS);
+  });
+
+  it('reads only the series of its shard, the same ones shardOf() assigns', async () => {
+    const owned = await Promise.all(
+      [0, 1, 2].map(async (index) => [
+        ...(
+          await reader({ index, count: 3 }).read(FIXTURE_FROM_BUCKET + 2, FIXTURE_FROM_BUCKET + 4)
+        ).values(),
+      ]),
+    );
+    owned.forEach((windows, index) => {
+      for (const w of windows) expect(shardOf(w.id, 3)).toBe(index);
+    });
+    expect(
+      owned
+        .flat()
+        .map((w) => seriesKey(w.id))
+        .sort(),
+    ).toEqual(fixture.map((f) => seriesKey(f.id)).sort());
+  });
+
+  it('writes scores to anomaly_scores and reads them back for the alert page', async () => {
+    const store = new ScoreStore(() => storage);
+    const id = fixture[0]!.id;
+    const at = FIXTURE_FROM_BUCKET * FIXTURE_STEP_MS;
+    const score = (i: number): StepScore => ({
+      key: seriesKey(id),
+      timestampMs: at + i * FIXTURE_STEP_MS,
+      method: 'cold-start',
+      modelVersion: null,
+      observed: { goroutines: 100 + i, heap_inuse: Number.NaN },
+      expected: { goroutines: 100, heap_inuse: Number.NaN },
+      signalErrors: { goroutines: i / 2, heap_inuse: Number.NaN },
+      error: i / 2,
+      smoothedError: i / 2,
+      threshold: 6,
+      score: 0.1 * i,
+      anomalous: i === 2,
+      drivingSignal: 'goroutines',
+    });
+    await store.write(
+      scoreRows(
+        [0, 1, 2].map((i) => ({ id, score: score(i) })),
+        new BandEstimator(),
+      ),
+    );
+    const read = await store.read(id, at, at + 3 * FIXTURE_STEP_MS);
+    const goroutines = read.filter((r) => r.signal === 'goroutines');
+    expect(goroutines.map((r) => [r.timestampMs, r.observed, r.anomalous])).toEqual([
+      [at, 100, false],
+      [at + FIXTURE_STEP_MS, 101, false],
+      [at + 2 * FIXTURE_STEP_MS, 102, true],
+    ]);
+    // 2 goroutines per unit of error → band 100 ± 12 once known.
+    expect(goroutines[1]).toMatchObject({
+      lower: 88,
+      upper: 112,
+      method: 'cold-start',
+      drivingSignal: 'goroutines',
+    });
+    expect(read.find((r) => r.signal === 'heap_inuse')?.observed).toBeNaN();
+  });
+});

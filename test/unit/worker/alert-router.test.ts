@@ -1,0 +1,134 @@
+// Scores → alerts: fire after the pending steps with the series' labels and the driving
+// signal, annotations that explain (and say "cold-start" when it was), a page link, the same
+// label set until resolution, endsAt = now on resolution.
+import { describe, expect, it } from 'vitest';
+import type { OutboxAlert } from '../../../lib/alertmanager/outbox.ts';
+import type { StepScore } from '../../../models/detector.ts';
+import { AlertRouter } from '../../../services/anomaly-worker/alert-router.ts';
+
+const ID = { tenant: 'acme', service: 'checkout', instance: 'checkout-1' };
+
+function score(anomalous: boolean, overrides: Partial<StepScore> = {}): StepScore {
+  return {
+    key: 'k',
+    timestampMs: Date.UTC(2026, 0, 1, 12, 0, 0),
+    method: 'lstm',
+    modelVersion: 'v20260101T000000Z',
+    observed: { goroutines: anomalous ? 5000 : 120, heap_inuse: 1e8 },
+    expected: { goroutines: 118, heap_inuse: 1e8 },
+    signalErrors: { goroutines: anomalous ? 15 : 0.2, heap_inuse: 0.1 },
+    error: anomalous ? 15 : 0.2,
+    smoothedError: anomalous ? 12 : 0.3,
+    threshold: 4,
+    score: anomalous ? 0.97 : 0.01,
+    anomalous,
+    drivingSignal: anomalous ? 'goroutines' : 'heap_inuse',
+    ...overrides,
+  };
+}
+
+function setup() {
+  const sent: Array<{ key: string; alert: OutboxAlert; urgent: boolean }> = [];
+  let now = 1_000_000;
+  const router = new AlertRouter(
+    {
+      alertname: 'GoRuntimeAnomaly',
+      severity: 'warning',
+      labels: { cluster: 'eu-1', service: 'must-not-win' },
+      pendingSteps: 2,
+      resolveSteps: 2,
+      coldStartHistorySteps: 120,
+      coldStartThreshold: 6,
+    },
+    {
+      sink: { send: (key, alert, urgent) => sent.push({ key, alert, urgent }) },
+      pageUrl: () => 'http://worker:8891',
+      now: () => now,
+    },
+  );
+  return { router, sent, advance: (ms: number) => (now += ms), now: () => now };
+}
+
+describe('AlertRouter', () => {
+  it('fires after the pending steps with identity labels, the driving signal and a page link', () => {
+    const { router, sent } = setup();
+    expect(router.observe(ID, score(true))).toBe('none');
+    expect(sent).toHaveLength(0);
+    expect(router.observe(ID, score(true, { timestampMs: Date.UTC(2026, 0, 1, 12, 0, 15) }))).toBe(
+      'fired',
+    );
+    expect(sent).toHaveLength(1);
+    const { alert, urgent } = sent[0]!;
+    expect(urgent).toBe(true);
+    expect(alert.labels).toEqual({
+      alertname: 'GoRuntimeAnomaly',
+      severity: 'warning',
+      tenant: 'acme',
+      service: 'checkout',
+      instance: 'checkout-1',
+      signal: 'goroutines',
+      cluster: 'eu-1',
+    });
+    expect(alert.endsAtMs).toBeNull();
+    expect(alert.annotations.summary).toBe(
+      'Goroutines of checkout (checkout-1) is anomalous: 5000 vs expected 118',
+    );
+    expect(alert.annotations).toMatchObject({
+      observed: '5000',
+      expected: '118',
+      score: '0.970',
+      model_version: 'v20260101T000000Z',
+      method: 'lstm',
+    });
+    const url = new URL(alert.generatorURL!);
+    expect(url.origin + url.pathname).toBe('http://worker:8891/alert');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      tenant: 'acme',
+      service: 'checkout',
+      instance: 'checkout-1',
+      signal: 'goroutines',
+      at: String(Date.UTC(2026, 0, 1, 12, 0, 15)),
+    });
+  });
+
+  it('says so when the step was scored cold-start', () => {
+    const { router, sent } = setup();
+    const cold = (a: boolean) => score(a, { method: 'cold-start', modelVersion: null });
+    router.observe(ID, cold(true));
+    router.observe(ID, cold(true));
+    const annotations = sent[0]!.alert.annotations;
+    expect(annotations.method).toBe('cold-start');
+    expect(annotations.model_version).toBe('none');
+    expect(annotations.description).toMatch(/Cold-start scoring: no trained model/);
+  });
+
+  it('keeps the label set while firing and resolves with endsAt = now after the normal steps', () => {
+    const { router, sent, advance, now } = setup();
+    router.observe(ID, score(true));
+    router.observe(ID, score(true));
+    // Another signal drives now: still the same alert (same key and labels), a non-urgent refresh.
+    router.observe(ID, score(true, { drivingSignal: 'heap_inuse' }));
+    router.observe(ID, score(false));
+    advance(30_000);
+    expect(router.observe(ID, score(false))).toBe('resolved');
+    const keys = new Set(sent.map((s) => s.key));
+    expect(keys.size).toBe(1);
+    expect(sent.map((s) => s.urgent)).toEqual([true, false, false, true]);
+    expect(sent.every((s) => s.alert.labels.signal === 'goroutines')).toBe(true);
+    const resolved = sent.at(-1)!.alert;
+    expect(resolved.endsAtMs).toBe(now());
+    expect(resolved.annotations.observed).toBe('120');
+    expect(router.firing).toBe(0);
+  });
+
+  it('resolves the alert of a series that went away', () => {
+    const { router, sent } = setup();
+    router.observe(ID, score(true));
+    router.observe(ID, score(true));
+    router.forget(ID);
+    expect(sent.at(-1)!.urgent).toBe(true);
+    expect(sent.at(-1)!.alert.endsAtMs).not.toBeNull();
+    expect(sent.at(-1)!.alert.annotations.summary).toMatch(/stopped reporting/);
+    expect(router.firing).toBe(0);
+  });
+});
