@@ -42,6 +42,11 @@ export class Service {
     this.registry = options.registry ?? new Registry();
   }
 
+  /** The service's components, in start order. */
+  get components(): readonly Component[] {
+    return this.options.components;
+  }
+
   /** Address of the admin server once started (host, port). */
   adminPort(): number {
     return (this.admin?.address() as AddressInfo | null)?.port ?? 0;

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { unavailable } from '../errors.ts';
 import { createKafkaClient, type KafkaConfig } from './client.ts';
 
+type KafkajsAdmin = ReturnType<kafkajs.Kafka['admin']>;
+
 export interface TopicSpec {
   topic: string;
   partitions?: number;
@@ -12,19 +14,23 @@ export interface TopicSpec {
 }
 
 export class KafkaAdmin {
-  private readonly admin;
+  private readonly kafka: kafkajs.Kafka;
+  private admin: KafkajsAdmin;
   private connected = false;
 
   constructor(
     private readonly config: KafkaConfig,
     log: Logger,
   ) {
-    this.admin = createKafkaClient(config, log, 'admin').admin();
+    this.kafka = createKafkaClient(config, log, 'admin');
+    this.admin = this.kafka.admin();
   }
 
   async connect(): Promise<void> {
     if (this.connected) return;
     try {
+      // A kafkajs admin cannot connect again once disconnected: each connection gets a new one.
+      this.admin = this.kafka.admin();
       await this.admin.connect();
       this.connected = true;
     } catch (err) {

@@ -25,31 +25,58 @@ export function attributeString(attrs: KeyValue[] | undefined, key: string): str
   return kv?.value ? anyValueToString(kv.value) : undefined;
 }
 
-/** Flattens an AnyValue to the string form ClickHouse String columns use (JSON for compound values). */
+/**
+ * The member set in an AnyValue's oneof. Decoded protobufjs messages also expose the unset
+ * members through prototype defaults (`stringValue` reads ''), so only own keys count.
+ */
+export function anyValueField(value: AnyValue): keyof AnyValue | undefined {
+  return (Object.keys(value) as (keyof AnyValue)[]).find((k) => value[k] != null);
+}
+
+/** AnyValue as ClickHouse String columns hold it: scalars as text, compound values as JSON. */
 export function anyValueToString(value: AnyValue | null | undefined): string {
   if (!value) return '';
-  if (value.stringValue != null) return value.stringValue;
-  if (value.boolValue != null) return String(value.boolValue);
-  if (value.intValue != null) return value.intValue.toString();
-  if (value.doubleValue != null) return String(value.doubleValue);
-  if (value.bytesValue != null) return Buffer.from(value.bytesValue).toString('base64');
-  return JSON.stringify(anyValueToJson(value));
+  switch (anyValueField(value)) {
+    case 'stringValue':
+      return value.stringValue!;
+    case 'boolValue':
+      return String(value.boolValue);
+    case 'intValue':
+      return value.intValue!.toString(); // exact beyond 2^53
+    case 'doubleValue':
+      return String(value.doubleValue);
+    case 'bytesValue':
+      return Buffer.from(value.bytesValue!).toString('base64');
+    case 'arrayValue':
+    case 'kvlistValue':
+      return JSON.stringify(anyValueToJson(value));
+    default:
+      return '';
+  }
 }
 
 export function anyValueToJson(value: AnyValue | null | undefined): unknown {
   if (!value) return null;
-  if (value.arrayValue) return value.arrayValue.values.map(anyValueToJson);
-  if (value.kvlistValue) {
-    return Object.fromEntries(
-      value.kvlistValue.values.map((kv) => [kv.key, anyValueToJson(kv.value)]),
-    );
+  switch (anyValueField(value)) {
+    case 'stringValue':
+      return value.stringValue;
+    case 'boolValue':
+      return value.boolValue;
+    case 'intValue':
+      return Number(value.intValue!.toString());
+    case 'doubleValue':
+      return value.doubleValue;
+    case 'bytesValue':
+      return Buffer.from(value.bytesValue!).toString('base64');
+    case 'arrayValue':
+      return value.arrayValue!.values.map(anyValueToJson);
+    case 'kvlistValue':
+      return Object.fromEntries(
+        value.kvlistValue!.values.map((kv) => [kv.key, anyValueToJson(kv.value)]),
+      );
+    default:
+      return null;
   }
-  if (value.stringValue != null) return value.stringValue;
-  if (value.boolValue != null) return value.boolValue;
-  if (value.intValue != null) return Number(value.intValue.toString());
-  if (value.doubleValue != null) return value.doubleValue;
-  if (value.bytesValue != null) return Buffer.from(value.bytesValue).toString('base64');
-  return null;
 }
 
 /** One request per resource entry, each holding exactly one Resource{Metrics,Logs,Spans}. */

@@ -7,7 +7,13 @@ import {
   encodeRequest,
   encodeResponse,
 } from '../../../lib/otlp/codec.ts';
-import { countItems, resourceKey, splitByResource } from '../../../lib/otlp/resources.ts';
+import {
+  anyValueToString,
+  attributeString,
+  countItems,
+  resourceKey,
+  splitByResource,
+} from '../../../lib/otlp/resources.ts';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
 const SPAN_ID = 'eee19b7ec3c1b174';
@@ -87,6 +93,48 @@ describe('OTLP codec', () => {
     expect(
       Buffer.from(encodeResponse('logs', { rejected: 1, errorMessage: 'x' })).length,
     ).toBeGreaterThan(0);
+  });
+});
+
+describe('AnyValue to text', () => {
+  it('reads the member actually set on decoded protobuf messages, not prototype defaults', () => {
+    const json = {
+      resourceLogs: [
+        {
+          resource: {
+            attributes: [
+              { key: 'i', value: { intValue: '9007199254740993' } },
+              { key: 'b', value: { boolValue: false } },
+              { key: 'd', value: { doubleValue: 1.5 } },
+              {
+                key: 'a',
+                value: { arrayValue: { values: [{ stringValue: 'x' }, { intValue: 2 }] } },
+              },
+              {
+                key: 'm',
+                value: { kvlistValue: { values: [{ key: 'k', value: { boolValue: true } }] } },
+              },
+              { key: 's', value: { stringValue: '' } },
+            ],
+          },
+          scopeLogs: [],
+        },
+      ],
+    };
+    const decoded = decodeRequest(
+      'logs',
+      encodeRequest('logs', decodeJsonRequest('logs', JSON.stringify(json))),
+    );
+    const attrs = decoded.resourceLogs[0]!.resource!.attributes;
+    expect(attrs.map((kv) => anyValueToString(kv.value))).toEqual([
+      '9007199254740993',
+      'false',
+      '1.5',
+      '["x",2]',
+      '{"k":true}',
+      '',
+    ]);
+    expect(attributeString(attrs, 'i')).toBe('9007199254740993');
   });
 });
 

@@ -1,0 +1,85 @@
+// The end of the ingest's data path: turns each accepted request into Kafka records (one
+// per resource) and resolves only when Kafka acknowledged all of them (acks=all,
+// idempotent). It makes sure the signal topics exist before it takes any request.
+import { BaseComponent, type Consumer } from '../../lib/component.ts';
+import type { Config } from '../../lib/config/index.ts';
+import type { IngestConfig } from '../../lib/config/sections/ingest.ts';
+import { KafkaAdmin } from '../../lib/kafka/admin.ts';
+import { KafkaProducer } from '../../lib/kafka/producer.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { Signal } from '../../lib/otlp/types.ts';
+import type { OtlpExport } from './intake.ts';
+import { kafkaRecords } from './records.ts';
+
+export interface KafkaOtlpExporterConfig {
+  kafka: Config['kafka'];
+  producer: IngestConfig['producer'];
+}
+
+const READINESS_TIMEOUT_MS = 2000;
+
+export class KafkaOtlpExporter extends BaseComponent implements Consumer<OtlpExport> {
+  readonly name = 'kafka_otlp_exporter';
+  private readonly admin: KafkaAdmin;
+  private readonly producer: KafkaProducer;
+  private readonly topics: Record<Signal, string>;
+
+  constructor(
+    private readonly config: KafkaOtlpExporterConfig,
+    log: Logger,
+  ) {
+    super();
+    const { metrics, logs, traces } = config.kafka.topics;
+    this.topics = { metrics, logs, traces };
+    this.admin = new KafkaAdmin(config.kafka, log);
+    this.producer = new KafkaProducer(config.kafka, log, {
+      compression: config.producer.compression,
+      timeoutMs: config.producer.ackTimeoutMs,
+      // A produce request carries whole records; one record may be as big as maxRecordBytes.
+      maxBatchBytes: config.producer.maxRecordBytes,
+    });
+  }
+
+  protected async onStart(): Promise<void> {
+    await this.admin.ensureTopics(Object.values(this.topics).map((topic) => ({ topic })));
+    await this.producer.connect();
+  }
+
+  protected async onShutdown(): Promise<void> {
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+  }
+
+  async consume(item: OtlpExport): Promise<void> {
+    this.counters.received += item.items;
+    try {
+      const records = kafkaRecords(
+        item,
+        this.topics[item.signal],
+        this.config.producer.maxRecordBytes,
+      );
+      await this.producer.send(records, { signal: item.deadline });
+      this.counters.sent += item.items;
+    } catch (err) {
+      // Not acknowledged to the client, which may send it again.
+      this.counters.dropped += item.items;
+      throw err;
+    }
+  }
+
+  /** For /readyz: a broker answered a metadata request within two seconds. */
+  async kafkaReachable(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), READINESS_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([
+        this.admin.describeCluster().then((cluster) => cluster.brokers > 0),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

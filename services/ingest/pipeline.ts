@@ -1,0 +1,63 @@
+// The receiving half of the ingest's data path, up to its one consumer:
+//
+//   OTLP/gRPC ─┐
+//              ├─▶ Intake: tenant/auth → in-flight limits → body → decode → screen ─▶ consumer
+//   OTLP/HTTP ─┘            (401)          (429)           (413)   (400)   (partial
+//                                                                           success)
+//
+// main.ts plugs in the KafkaOtlpExporter as the consumer; unit tests plug in a recorder.
+import type { Registry } from 'prom-client';
+import type { Consumer } from '../../lib/component.ts';
+import type { IngestConfig } from '../../lib/config/sections/ingest.ts';
+import type { Logger } from '../../lib/log.ts';
+import { OtlpGrpcReceiver } from './grpc-receiver.ts';
+import { OtlpHttpReceiver } from './http-receiver.ts';
+import { Intake, type OtlpExport } from './intake.ts';
+import { InFlightLimiter } from './limiter.ts';
+import { IngestMetrics } from './metrics.ts';
+import { TenantResolver } from './tenant.ts';
+import { readTlsKeyPair } from './tls.ts';
+
+export interface IngestReceivers {
+  grpc: OtlpGrpcReceiver;
+  http: OtlpHttpReceiver;
+}
+
+export function createReceivers(
+  settings: IngestConfig,
+  consumer: Consumer<OtlpExport>,
+  log: Logger,
+  registry: Registry,
+): IngestReceivers {
+  const limiter = new InFlightLimiter(settings.limits);
+  const metrics = new IngestMetrics(registry, limiter);
+  const intake = new Intake({
+    tenants: new TenantResolver(settings.auth, settings.tenant),
+    limiter,
+    consumer,
+    ackTimeoutMs: settings.producer.ackTimeoutMs,
+  });
+  const listener = {
+    tls: readTlsKeyPair(settings.tls),
+    retryAfterSeconds: settings.limits.retryAfterSeconds,
+    drainTimeoutMs: settings.drainTimeoutMs,
+  };
+  return {
+    grpc: new OtlpGrpcReceiver(
+      {
+        ...listener,
+        address: settings.grpc.address,
+        maxMessageBytes: settings.limits.maxRequestBytes,
+      },
+      intake,
+      log,
+      metrics,
+    ),
+    http: new OtlpHttpReceiver(
+      { ...listener, address: settings.http.address, limits: settings.limits },
+      intake,
+      log,
+      metrics,
+    ),
+  };
+}
