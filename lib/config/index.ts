@@ -98,26 +98,37 @@ function readConfigFile(path: string): Record<string, unknown> {
 
 /**
  * TELEPIPE_A__B_C=value sets a.bC: sections and keys are separated by `__`, and
- * snake_case env words become the camelCase keys of the file. Values are read as
- * YAML scalars, so numbers and booleans keep their types.
+ * snake_case env words become the camelCase keys of the file (or the snake_case key
+ * itself where the defaults have one, e.g. worker.signals.gc_pause_p99). Values are read
+ * as YAML scalars, so numbers and booleans keep their types.
  */
 export function applyEnvOverrides(
   base: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
 ): Record<string, unknown> {
   const out = structuredClone(base);
+  const defaults: unknown = configSchema.parse({});
   for (const [name, value] of Object.entries(env)) {
     // Every key lives in a section, so an override always has `__`; other TELEPIPE_*
     // variables (e.g. Kubernetes service links like TELEPIPE_INGEST_PORT) are not ours.
     if (!name.startsWith(ENV_PREFIX) || !name.includes('__') || value === undefined) continue;
-    const path = name.slice(ENV_PREFIX.length).split('__').map(envWordToKey);
-    setPath(out, path, parseScalar(value));
+    const words = name.slice(ENV_PREFIX.length).split('__');
+    setPath(out, keysForEnvWords(words, defaults), parseScalar(value));
   }
   return out;
 }
 
-function envWordToKey(word: string): string {
-  return word.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+function keysForEnvWords(words: string[], defaults: unknown): string[] {
+  let node = defaults;
+  return words.map((word) => {
+    const snake = word.toLowerCase();
+    const camel = snake.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+    const known =
+      node !== null && typeof node === 'object' ? (node as Record<string, unknown>) : {};
+    const key = snake in known ? snake : camel;
+    node = known[key];
+    return key;
+  });
 }
 
 function parseScalar(value: string): unknown {

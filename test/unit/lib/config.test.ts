@@ -40,6 +40,16 @@ describe('configuration', () => {
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);
   });
 
+  it('reaches snake_case keys from the environment too', () => {
+    const config = loadConfig({
+      env: { TELEPIPE_WORKER__SIGNALS__GC_PAUSE_P99: '[{metric: my_gc_p99, read: gauge}]' },
+    });
+    expect(config.worker.signals.gc_pause_p99[0]).toMatchObject({
+      metric: 'my_gc_p99',
+      read: 'gauge',
+    });
+  });
+
   it('ignores TELEPIPE_* variables that are not overrides, such as Kubernetes service links', () => {
     const config = loadConfig({
       env: { TELEPIPE_INGEST_PORT: 'tcp://10.0.0.1:4317', TELEPIPE_KAFKA__CLIENT_ID: 'x' },
