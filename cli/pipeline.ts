@@ -11,7 +11,8 @@
 //                                                                      ▼
 //                                                                Alertmanager
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Counter } from 'prom-client';
 import type { Config } from '../lib/config/index.ts';
 import type { Service } from '../lib/service.ts';
@@ -21,7 +22,7 @@ import { REPO_ROOT } from '../infra/stack/servers.ts';
 import { createIngestService } from '../services/ingest/main.ts';
 import { createWorkerService } from '../services/anomaly-worker/main.ts';
 import { createProcessorService } from '../pipelines/processor/main.ts';
-import { RedactionStage } from '../pipelines/redaction/index.ts';
+import { generateKey, RedactionStage } from '../pipelines/redaction/index.ts';
 
 /** The processor with the redaction stage plugged in, started; its metrics count redactions by type. */
 export async function startProcessor(config: Config): Promise<Service> {
@@ -52,6 +53,7 @@ export interface RunAllOptions {
 
 export async function runAll(config: Config, options: RunAllOptions): Promise<void> {
   const startedServers = options.stack ? await bringStackUp(config) : [];
+  if (options.stack) useLocalKeyring(config);
   const migration = await runMigrations(config);
   say(`ClickHouse schema version ${migration.version} (${migration.dialect} dialect)`);
 
@@ -69,8 +71,9 @@ export async function runAll(config: Config, options: RunAllOptions): Promise<vo
 
   const stop = async (): Promise<void> => {
     say('stopping…');
-    example?.kill('SIGTERM');
-    // Upstream first: no new data while the processor drains what Kafka holds.
+    // Upstream first: the example flushes its last telemetry into a still-running ingest,
+    // and the processor drains what Kafka holds after the ingest stopped.
+    if (example) await stopChild(example, 20_000);
     await ingest.service.shutdown();
     await processor.shutdown();
     await worker.service.shutdown();
@@ -100,6 +103,29 @@ async function bringStackUp(config: Config): Promise<string[]> {
   return before.filter((s) => s.state === 'stopped').map((s) => s.name);
 }
 
+/**
+ * The local demo hashes and encrypts personal data like production does: without a
+ * configured keyring it makes one in the stack's state folder (kept across runs, so
+ * pseudonyms stay stable and `telepipe reveal --keyring <file>` works).
+ */
+function useLocalKeyring(config: Config): void {
+  const keyring = config.redaction.keyring;
+  if (keyring.path || (keyring.env && process.env[keyring.env])) return;
+  const dir = resolve(REPO_ROOT, config.stack.dir);
+  const file = join(dir, 'redaction-keyring.yaml');
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    const id = new Date().toISOString().slice(0, 7);
+    writeFileSync(
+      file,
+      `hmacKey: ${generateKey()}\nkeys:\n  - id: '${id}'\n    key: ${generateKey()}\n`,
+      { mode: 0o600 },
+    );
+  }
+  keyring.path = file;
+  say(`redaction keyring: ${file} (local demo keys)`);
+}
+
 const EXAMPLE_DIR = join(REPO_ROOT, 'examples/go-service');
 const EXAMPLE_PORT = 8088;
 
@@ -127,6 +153,16 @@ function startExampleService(grpcPort: number): ChildProcess | undefined {
   return child;
 }
 
+/** SIGTERM, and SIGKILL if the child has not exited within `graceMs`. */
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 function printWhereToLook(
   config: Config,
   grpcPort: number,
@@ -139,7 +175,7 @@ function printWhereToLook(
     '',
     'telepipe is running. Ctrl-C stops everything it started.',
     `  OTLP ingest        grpc://127.0.0.1:${grpcPort}   http://127.0.0.1:${httpPort}/v1/{metrics,logs,traces}`,
-    `  ClickHouse         clickhouse-client --query "SELECT ServiceName, MetricName, count() FROM ${db}.otel_metrics_gauge GROUP BY ServiceName, MetricName"`,
+    `  ClickHouse         clickhouse-client --query "SELECT ServiceName, MetricName, count() FROM ${db}.otel_metrics_sum GROUP BY ServiceName, MetricName"`,
     `  Alertmanager       ${config.alertmanager.urls[0] ?? ''}/#/alerts`,
     `  anomaly charts     ${pageUrl}`,
   ];
