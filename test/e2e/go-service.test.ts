@@ -2,7 +2,7 @@
 // goes through the real ingest, Kafka, the processor with redaction, and ClickHouse; the
 // anomaly worker reads its runtime series and alerts the real Alertmanager.
 //
-// Bound on alert latency (documented in docs/e2e.md): the worker scores 2 s steps 4 s
+// Bound on alert latency (documented in README.md, Tests): the worker scores 2 s steps 4 s
 // after they end and fires after 2 anomalous steps, so a goroutine leak of 100/s should
 // alert within ~15 s of its start; the test allows 150 s on a loaded 2-core machine.
 import { mkdtempSync } from 'node:fs';
