@@ -1,0 +1,114 @@
+// A growable byte buffer that writes ClickHouse's RowBinary encoding: little-endian
+// fixed-width numbers, LEB128 lengths, length-prefixed strings. Rows are encoded as they
+// arrive, so a batch's size in bytes is known exactly and costs no second pass.
+
+const INITIAL_CAPACITY = 64 * 1024;
+
+export class RowBinaryWriter {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  bytes(start = 0, end = this.pos): Buffer {
+    return this.buf.subarray(start, end);
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  uint8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  uint32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v >>> 0, this.pos);
+    this.pos += 4;
+  }
+
+  int32(v: number): void {
+    this.ensure(4);
+    this.buf.writeInt32LE(v | 0, this.pos);
+    this.pos += 4;
+  }
+
+  uint64(v: number | bigint): void {
+    this.ensure(8);
+    if (typeof v === 'bigint') this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.pos);
+    else {
+      // Two 32-bit halves: exact for every safe integer and avoids a BigInt per value.
+      this.buf.writeUInt32LE((v % 0x1_0000_0000) >>> 0, this.pos);
+      this.buf.writeUInt32LE(Math.floor(v / 0x1_0000_0000) >>> 0, this.pos + 4);
+    }
+    this.pos += 8;
+  }
+
+  int64(v: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigInt64LE(BigInt.asIntN(64, v), this.pos);
+    this.pos += 8;
+  }
+
+  float64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+  }
+
+  /** Unsigned LEB128, the length prefix of strings, arrays and maps. */
+  varint(v: number): void {
+    this.ensure(10);
+    let n = v;
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.pos++] = n;
+  }
+
+  string(s: string): void {
+    const worst = s.length * 3;
+    if (worst < 0x80) {
+      // Short strings: the length fits one byte whatever the UTF-8 size, so write first.
+      this.ensure(worst + 1);
+      const n = this.buf.write(s, this.pos + 1, 'utf8');
+      this.buf[this.pos] = n;
+      this.pos += n + 1;
+      return;
+    }
+    const n = Buffer.byteLength(s, 'utf8');
+    this.varint(n);
+    this.ensure(n);
+    this.buf.write(s, this.pos, 'utf8');
+    this.pos += n;
+  }
+
+  /** UTF-8 text without a length prefix (for text formats such as JSONEachRow). */
+  text(s: string): void {
+    this.ensure(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+}

@@ -1,0 +1,94 @@
+// OtlpDecodeStage: Kafka record → OTLP request → processing stage (redaction) → neutral
+// rows. A record that does not decode or that the stage refuses is dead-lettered (and
+// acknowledged by Kafka) before the batch moves on, so its offset can be committed.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { BaseComponent, type Consumer } from '../../lib/component.ts';
+import { asTelepipeError } from '../../lib/errors.ts';
+import type { PartitionBatch } from '../../lib/kafka/consumer.ts';
+import { decodeRequest } from '../../lib/otlp/codec.ts';
+import type { Signal } from '../../lib/otlp/types.ts';
+import type { DeadLetterQueue, SourceRecord } from './deadletter.ts';
+import { buildRows } from './rows/index.ts';
+import type { RecordProcessor } from './stage.ts';
+import type { PartitionRows, RecordRows } from './writer.ts';
+
+export const TENANT_HEADER = 'telepipe-tenant';
+export const RECEIVED_HEADER = 'telepipe-received-ns';
+export const DEFAULT_TENANT = 'default';
+
+export interface OtlpDecodeStageConfig {
+  /** Which signal each consumed topic carries. */
+  signalByTopic: ReadonlyMap<string, Signal>;
+  /** Backoff when the processing stage reports a retryable failure. */
+  retryMs: number;
+}
+
+export class OtlpDecodeStage extends BaseComponent implements Consumer<PartitionBatch> {
+  readonly name = 'otlp_decode_stage';
+
+  constructor(
+    private readonly config: OtlpDecodeStageConfig,
+    private readonly processor: RecordProcessor,
+    private readonly deadLetters: DeadLetterQueue,
+    private readonly next: Consumer<PartitionRows>,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  protected onStart(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async consume(batch: PartitionBatch): Promise<void> {
+    const signal = this.config.signalByTopic.get(batch.topic);
+    if (!signal) throw new Error(`no signal configured for topic ${batch.topic}`);
+    const records: RecordRows[] = [];
+    const rejected: { source: SourceRecord; error: unknown }[] = [];
+    for (const record of batch.records) {
+      const source: SourceRecord = { ...record, topic: batch.topic, partition: batch.partition };
+      const receivedMs = receivedAt(record.headers[RECEIVED_HEADER]);
+      try {
+        const rows = await this.rowsOf(signal, source);
+        records.push({ source, rows, receivedMs });
+      } catch (error) {
+        rejected.push({ source, error });
+        records.push({ source, rows: {}, receivedMs });
+      }
+    }
+    await this.deadLetters.send(rejected);
+    this.counters.received += batch.records.length;
+    this.counters.dropped += rejected.length;
+    this.counters.sent += batch.records.length - rejected.length;
+    await this.next.consume({ topic: batch.topic, partition: batch.partition, records });
+  }
+
+  private async rowsOf(signal: Signal, source: SourceRecord): Promise<RecordRows['rows']> {
+    const request = decodeRequest(signal, source.value ?? new Uint8Array(0));
+    for (;;) {
+      const result = await this.processor.process(signal, request);
+      if (result.ok) {
+        const tenantId = source.headers[TENANT_HEADER] || DEFAULT_TENANT;
+        return buildRows(signal, result.request, { tenantId });
+      }
+      const error = asTelepipeError(result.error);
+      if (!error.retryable) throw error;
+      this.log.warn(
+        { err: error, offset: source.offset },
+        'processing stage unavailable; retrying',
+      );
+      await sleep(this.config.retryMs);
+    }
+  }
+}
+
+/** The ingest's receive time header (unix ns) in ms; undefined when absent or malformed. */
+function receivedAt(header: string | undefined): number | undefined {
+  if (!header || !/^\d{1,20}$/.test(header)) return undefined;
+  return Number(BigInt(header) / 1_000_000n);
+}
