@@ -2,13 +2,13 @@
 // lib/clickhouse/schema.ts, the same way the Collector's ClickHouse exporter maps them.
 import type { Attributes, Row } from '../../../lib/clickhouse/schema.ts';
 import type {
-  AnyValue,
   Bytes,
   InstrumentationScope,
   Int64,
   KeyValue,
   Resource,
 } from '../../../lib/otlp/types.ts';
+import { anyValueToString } from '../../../lib/otlp/resources.ts';
 import type { OtelTableName } from '../../../infra/clickhouse/tables.ts';
 
 /** Rows built from one Kafka record, by table. */
@@ -27,7 +27,7 @@ export function attributes(kvs: KeyValue[] | undefined): Attributes {
   const values: string[] = [];
   for (const kv of kvs ?? []) {
     keys.push(kv.key);
-    values.push(valueString(kv.value));
+    values.push(anyValueToString(kv.value));
   }
   return { keys, values };
 }
@@ -55,59 +55,7 @@ export const hex = (id: Bytes | undefined): string =>
 
 export function serviceName(resource: Resource | null | undefined): string {
   const kv = resource?.attributes.find((a) => a.key === 'service.name');
-  return valueString(kv?.value);
-}
-
-/**
- * The field set in an AnyValue's oneof. Decoded protobufjs messages also expose the unset
- * members through prototype defaults (`stringValue` reads ''), so only own keys count.
- */
-function setField(v: AnyValue): keyof AnyValue | undefined {
-  return (Object.keys(v) as (keyof AnyValue)[]).find((k) => v[k] != null);
-}
-
-/** AnyValue as the exporter stores it in String columns: scalars as text, compounds as JSON. */
-export function valueString(v: AnyValue | null | undefined): string {
-  if (!v) return '';
-  switch (setField(v)) {
-    case 'stringValue':
-      return v.stringValue!;
-    case 'boolValue':
-      return String(v.boolValue);
-    case 'intValue':
-      return v.intValue!.toString(); // exact beyond 2^53
-    case 'doubleValue':
-      return String(v.doubleValue);
-    case 'bytesValue':
-      return Buffer.from(v.bytesValue!).toString('base64');
-    case 'arrayValue':
-    case 'kvlistValue':
-      return JSON.stringify(valueJson(v));
-    default:
-      return '';
-  }
-}
-
-function valueJson(v: AnyValue | null | undefined): unknown {
-  if (!v) return null;
-  switch (setField(v)) {
-    case 'stringValue':
-      return v.stringValue;
-    case 'boolValue':
-      return v.boolValue;
-    case 'intValue':
-      return Number(v.intValue!.toString());
-    case 'doubleValue':
-      return v.doubleValue;
-    case 'bytesValue':
-      return Buffer.from(v.bytesValue!).toString('base64');
-    case 'arrayValue':
-      return v.arrayValue!.values.map(valueJson);
-    case 'kvlistValue':
-      return Object.fromEntries(v.kvlistValue!.values.map((kv) => [kv.key, valueJson(kv.value)]));
-    default:
-      return null;
-  }
+  return anyValueToString(kv?.value);
 }
 
 export function scopeColumns(scope: InstrumentationScope | null | undefined, schemaUrl = '') {

@@ -1,4 +1,5 @@
 // ResourceLogs → otel_logs rows.
+import { anyValueToString } from '../../../lib/otlp/resources.ts';
 import type { ExportLogsServiceRequest } from '../../../lib/otlp/types.ts';
 import {
   attributes,
@@ -8,7 +9,6 @@ import {
   pushRow,
   scopeColumns,
   serviceName,
-  valueString,
   type RecordContext,
   type RowsByTable,
 } from './common.ts';
@@ -35,7 +35,7 @@ export function logRows(
           SeverityText: log.severityText ?? '',
           SeverityNumber: log.severityNumber ?? 0,
           ServiceName: service,
-          Body: valueString(log.body),
+          Body: anyValueToString(log.body),
           ResourceSchemaUrl: rl.schemaUrl ?? '',
           ResourceAttributes: resourceAttributes,
           ...scope,
