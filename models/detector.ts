@@ -1,8 +1,10 @@
 // Streaming anomaly detection over many series: one LSTM forecast per series and step (batched
 // across series), the error standardized and aggregated, then a per-series dynamic threshold.
 // Series without enough history, or a detector without a model, fall back to a robust
-// median/MAD score ("cold-start"). See docs/detection.md.
+// median/MAD score ("cold-start"). A signal a series does not report is absent: it is not
+// scored, and the series is scored on the signals it has. See docs/detection.md.
 import {
+  ABSENT_INPUT,
   clipInput,
   DEFAULT_CONTEXT_SIGNALS,
   DEFAULT_GAP_POLICY,
@@ -10,6 +12,8 @@ import {
   fitNormalization,
   GapFiller,
   GO_SIGNALS,
+  hasStats,
+  NO_STATS,
   normalizeValue,
   robustStats,
   seriesLength,
@@ -50,7 +54,10 @@ export interface StepScore {
   observed: Record<string, number>;
   /** The forecast (lstm) or the recent median (cold-start), in raw units. */
   expected: Record<string, number>;
-  /** Per-signal standardized error, signed (observed above expected > 0; NaN where not observed). */
+  /**
+   * Per-signal standardized error, signed (observed above expected > 0). NaN where the signal was
+   * not observed at this step, or is absent / not in use yet for this series (see docs).
+   */
   signalErrors: Record<string, number>;
   /** Aggregated error of this step (NaN when nothing was observed). */
   error: number;
@@ -59,14 +66,14 @@ export interface StepScore {
   /** Severity in [0, 1]: 0.5 at the threshold (see squashScore). */
   score: number;
   anomalous: boolean;
-  /** Signal with the largest smoothed standardized error, or null when nothing was observed. */
+  /** Scored signal with the largest smoothed standardized error; null when nothing was scored. */
   drivingSignal: string | null;
 }
 
 export interface ColdStartParams {
   /** Recent steps whose median/MAD give the expected value and scale. */
   historySteps: number;
-  /** Fewer observed steps than this: no score at all. */
+  /** Fewer observed steps than this: no score at all (per signal: not scored yet). */
   minSteps: number;
   /** Fixed threshold on the smoothed robust z (aggregated over signals like the LSTM errors). */
   threshold: number;
@@ -101,12 +108,19 @@ interface StepPlan {
   slot: number;
   coldMedian: Float64Array | null;
   coldScale: Float64Array | null;
+  /**
+   * 1 for the signals this method can score at this step: present in the series with enough
+   * history for it (see `SeriesState.plan`). The others are absent: masked, not scored.
+   */
+  usable: Uint8Array;
 }
 
 /** What was observed at a step, captured at ingestion. */
 interface Observation {
   raw: Float64Array;
   observed: Uint8Array;
+  /** 1 where the signal is present (observed or in a short gap), 0 where it is absent. */
+  present: Uint8Array;
 }
 
 export class Detector {
@@ -397,7 +411,14 @@ class SeriesState {
     this.gaps.reset();
   }
 
-  /** Decides the method for the coming step and, for lstm, writes its window into `windows`. */
+  /**
+   * Decides the method for the coming step and, for lstm, writes its window into `windows`.
+   * Which signals are used depends on how long each has been present (`GapFiller.presentSteps`,
+   * up to the previous step): cold-start uses a signal once it has been present for `minSteps`
+   * steps, the LSTM once for a whole window and the series' normalization has statistics for it
+   * (fitted here from its first `historySteps` steps when it has none). A signal not used is fed
+   * to the LSTM as its normalized median, so it does not disturb the forecasts of the others.
+   */
   plan(windows: Float32Array, index: number): StepPlan {
     const model = this.ctx.model();
     if (!model || this.norm === null || this.ringCount < (model.metadata.window ?? 0)) {
@@ -406,24 +427,56 @@ class SeriesState {
         return this.plan(windows, index);
       }
       const { median, scale } = this.coldStats();
+      const usable = new Uint8Array(this.F);
+      if (median) for (let f = 0; f < this.F; f++) usable[f] = Number.isNaN(median[f]) ? 0 : 1;
       return {
         method: 'cold-start',
         norm: this.norm,
         slot: -1,
         coldMedian: median,
         coldScale: scale,
+        usable,
       };
     }
+    this.fitMissingStats();
+    const norm = this.norm;
     const W = model.metadata.window;
+    const usable = new Uint8Array(this.F);
+    for (let f = 0; f < this.F; f++) {
+      usable[f] = (this.gaps.presentSteps[f] ?? 0) >= W && hasStats(norm, f) ? 1 : 0;
+    }
     const base = index * W * this.F;
     for (let k = 0; k < W; k++) {
       const r = this.ringIndex(this.ringCount - W + k);
       for (let f = 0; f < this.F; f++) {
-        const z = normalizeValue(this.ring[r * this.F + f] ?? Number.NaN, this.norm, f);
-        windows[base + k * this.F + f] = clipInput(z);
+        windows[base + k * this.F + f] =
+          usable[f] === 1
+            ? clipInput(normalizeValue(this.ring[r * this.F + f] ?? Number.NaN, norm, f))
+            : ABSENT_INPUT;
       }
     }
-    return { method: 'lstm', norm: this.norm, slot: -1, coldMedian: null, coldScale: null };
+    return { method: 'lstm', norm, slot: -1, coldMedian: null, coldScale: null, usable };
+  }
+
+  /**
+   * A signal the normalization has no statistics for (absent where it was fitted) gets them from
+   * its own recent values once it has been present for `historySteps` steps, like a whole series
+   * without a normalization. The normalization is copied, not changed in place: it may be the
+   * model's.
+   */
+  private fitMissingStats(): void {
+    const norm = this.norm;
+    if (!norm) return;
+    let patched: Normalization | null = null;
+    for (let f = 0; f < this.F; f++) {
+      if (hasStats(norm, f)) continue;
+      const stats = this.statsFromRing(f);
+      if (!stats) continue;
+      patched ??= { median: [...norm.median], scale: [...norm.scale] };
+      patched.median[f] = stats.median;
+      patched.scale[f] = stats.scale;
+    }
+    if (patched) this.norm = patched;
   }
 
   /** Ring position of the k-th oldest stored step (k in [0, ringCount)). */
@@ -436,7 +489,7 @@ class SeriesState {
     const step = this.gaps.push(values);
     const raw = new Float64Array(this.F);
     for (let f = 0; f < this.F; f++) raw[f] = values[f] ?? Number.NaN;
-    const observation = { raw, observed: step.observed.slice() };
+    const observation = { raw, observed: step.observed.slice(), present: step.present.slice() };
     if (step.broken) {
       this.ringCount = 0;
       return observation;
@@ -471,14 +524,16 @@ class SeriesState {
     const residual = new Float64Array(this.F);
     const expected = new Float64Array(this.F);
     for (let f = 0; f < this.F; f++) {
-      const forecast = forecasts[plan.slot * this.F + f] ?? Number.NaN;
+      const forecast =
+        plan.usable[f] === 1 ? (forecasts[plan.slot * this.F + f] ?? Number.NaN) : Number.NaN;
       expected[f] = denormalizeValue(forecast, norm, f);
       residual[f] = normalizeValue(obs.raw[f] ?? Number.NaN, norm, f) - forecast;
     }
-    const standardized = standardizeErrors(residual, model.metadata.errorScale, obs.observed);
+    const mask = usedMask(plan, obs);
+    const standardized = standardizeErrors(residual, model.metadata.errorScale, mask);
     const counted = this.scoredOnly(standardized);
     const error = combineErrors(counted, this.ctx.aggregate);
-    const { smoothed, driving } = this.lstmSmoother.update(counted);
+    const { smoothed, driving } = this.lstmSmoother.update(counted, activeMask(plan, obs));
     this.lstmThreshold ??= new StreamingThreshold(
       this.ctx.threshold,
       model.metadata.initialEpsilon,
@@ -499,11 +554,11 @@ class SeriesState {
     const standardized = new Float64Array(this.F).fill(Number.NaN);
     if (median && scale) {
       const residual = obs.raw.map((v, f) => v - (median[f] ?? Number.NaN));
-      standardizeErrors(residual, scale, obs.observed, standardized);
+      standardizeErrors(residual, scale, usedMask(plan, obs), standardized);
     }
     const counted = this.scoredOnly(standardized);
     const error = combineErrors(counted, this.ctx.aggregate);
-    const { smoothed, driving } = this.coldSmoother.update(counted);
+    const { smoothed, driving } = this.coldSmoother.update(counted, activeMask(plan, obs));
     const threshold = this.ctx.coldStart.threshold;
     const current = Number.isFinite(error) ? smoothed : Number.NaN;
     const expected = median ?? new Float64Array(this.F).fill(Number.NaN);
@@ -529,29 +584,60 @@ class SeriesState {
     return standardized.map((z, f) => (this.ctx.scored[f] === 1 ? z : Number.NaN));
   }
 
-  /** Median and robust scale of the recent observed values per signal; null while too few. */
+  /**
+   * Median and robust scale of the recent observed values per signal; null while the series has
+   * too few steps. A signal present for fewer than `minSteps` steps (absent, or appeared only
+   * recently) has median NaN: cold-start does not use it yet.
+   */
   private coldStats(): { median: Float64Array | null; scale: Float64Array | null } {
     const n = Math.min(this.ringCount, this.ctx.coldStart.historySteps);
     if (n < this.ctx.coldStart.minSteps) return { median: null, scale: null };
     const median = new Float64Array(this.F);
     const scale = new Float64Array(this.F);
-    const column = new Float64Array(n);
     for (let f = 0; f < this.F; f++) {
-      let m = 0;
-      for (let k = this.ringCount - n; k < this.ringCount; k++) {
-        const i = this.ringIndex(k) * this.F + f;
-        if (this.ringObserved[i] === 1) column[m++] = this.ring[i] ?? Number.NaN;
-      }
-      const stats = robustStats(column.subarray(0, m));
-      median[f] = m > 0 ? stats.median : Number.NaN;
+      const { stats, count } = this.observedStats(f, n);
+      const present = (this.gaps.presentSteps[f] ?? 0) >= this.ctx.coldStart.minSteps;
+      median[f] = count > 0 && present ? stats.median : Number.NaN;
       scale[f] = stats.scale;
     }
     return { median, scale };
   }
 
+  /** Robust statistics of signal f's observed values in the last n ring steps. */
+  private observedStats(
+    f: number,
+    n: number,
+  ): { stats: { median: number; scale: number }; count: number } {
+    const column = new Float64Array(n);
+    let m = 0;
+    for (let k = this.ringCount - n; k < this.ringCount; k++) {
+      const i = this.ringIndex(k) * this.F + f;
+      if (this.ringObserved[i] === 1) column[m++] = this.ring[i] ?? Number.NaN;
+    }
+    return { stats: robustStats(column.subarray(0, m)), count: m };
+  }
+
+  /**
+   * Normalization statistics of signal f from its last `historySteps` steps; null until it has
+   * been present (and in the ring) that long.
+   */
+  private statsFromRing(f: number): { median: number; scale: number } | null {
+    const n = this.ctx.coldStart.historySteps;
+    if (this.ringCount < n || (this.gaps.presentSteps[f] ?? 0) < n) return null;
+    const { stats, count } = this.observedStats(f, n);
+    return count > 0 ? stats : null;
+  }
+
+  /** A normalization for a series without one; signals without enough history get NO_STATS. */
   private fitFromRing(): Normalization {
-    const { median, scale } = this.coldStats();
-    return { median: [...(median ?? [])], scale: [...(scale ?? [])] };
+    const median: number[] = [];
+    const scale: number[] = [];
+    for (let f = 0; f < this.F; f++) {
+      const stats = this.statsFromRing(f) ?? NO_STATS;
+      median.push(stats.median);
+      scale.push(stats.scale);
+    }
+    return { median, scale };
   }
 
   private result(
@@ -589,6 +675,19 @@ class SeriesState {
 }
 
 const MISSING_ROW: ArrayLike<number> = { length: 0 };
+
+/** The signals whose error counts at a step: observed now, and usable by the step's method. */
+function usedMask(plan: StepPlan, obs: Observation): Uint8Array {
+  return obs.observed.map((o, f) => (o === 1 && plan.usable[f] === 1 ? 1 : 0));
+}
+
+/**
+ * The signals that keep a smoothed error: usable and still present (a short gap holds the value,
+ * a signal that has just become absent loses it at once).
+ */
+function activeMask(plan: StepPlan, obs: Observation): Uint8Array {
+  return obs.present.map((p, f) => (p === 1 && plan.usable[f] === 1 ? 1 : 0));
+}
 
 function record(features: readonly string[], values: ArrayLike<number>): Record<string, number> {
   const out: Record<string, number> = {};

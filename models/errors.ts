@@ -50,13 +50,24 @@ export class SignalSmoother {
     this.alpha = 2 / (span + 1);
   }
 
-  /** Updates with one step (NaN = not observed, that signal keeps its value). */
-  update(standardized: ArrayLike<number>): { smoothed: number; driving: number } {
+  /**
+   * Updates with one step (NaN = not observed, that signal keeps its value). A signal with
+   * `active[f]` 0 is absent: its smoothed value is dropped, so it neither counts in the aggregate
+   * nor can be the driving signal, and it starts afresh if it comes back.
+   */
+  update(
+    standardized: ArrayLike<number>,
+    active?: ArrayLike<number>,
+  ): { smoothed: number; driving: number } {
     let driving = -1;
     let max = Number.NaN;
     let sumSq = 0;
     let n = 0;
     for (let f = 0; f < this.smoothed.length; f++) {
+      if (active && active[f] !== 1) {
+        this.smoothed[f] = Number.NaN;
+        continue;
+      }
       const raw = standardized[f] ?? Number.NaN;
       const z = this.mode === 'signed' ? raw : Math.abs(raw);
       const prev = this.smoothed[f] ?? Number.NaN;

@@ -62,6 +62,9 @@ export interface Normalization {
 /** Normalized values are clipped before they reach the LSTM: one wild sample must not saturate it. */
 export const INPUT_CLIP = 10;
 
+/** Model input of an absent feature (see GapFiller): its normalized median. */
+export const ABSENT_INPUT = 0;
+
 /** 1.4826 * MAD estimates the standard deviation of normal data. */
 const MAD_TO_SIGMA = 1.4826;
 /** Mean absolute deviation to sigma, the fallback when more than half the values are equal. */
@@ -86,12 +89,28 @@ function finiteSorted(values: ArrayLike<number>): Float64Array {
 }
 
 /**
+ * What `robustStats` gives for a feature without a single finite value. A normalization holding
+ * exactly this for a feature has no statistics for it (the feature was absent where it was
+ * fitted); real data practically never gives a median of exactly 0 with a scale of exactly 1.
+ */
+export const NO_STATS: Readonly<{ median: number; scale: number }> = { median: 0, scale: 1 };
+
+/** Whether `norm` was fitted on values of `feature` (see NO_STATS). */
+export function hasStats(norm: Normalization, feature: number): boolean {
+  const median = norm.median[feature];
+  const scale = norm.scale[feature];
+  if (median === undefined || scale === undefined) return false;
+  if (!Number.isFinite(median) || !(scale > 0)) return false;
+  return !(median === NO_STATS.median && scale === NO_STATS.scale);
+}
+
+/**
  * Median and a robust sigma of the finite values. A constant signal (MAD and mean deviation 0)
  * gets a scale from its magnitude, so a later change still shows up as a finite z-score.
  */
 export function robustStats(values: ArrayLike<number>): { median: number; scale: number } {
   const sorted = finiteSorted(values);
-  if (sorted.length === 0) return { median: 0, scale: 1 };
+  if (sorted.length === 0) return { ...NO_STATS };
   const center = median(sorted);
   const deviations = sorted.map((v) => Math.abs(v - center)).sort();
   let scale = MAD_TO_SIGMA * median(deviations);
@@ -124,7 +143,7 @@ export function clipInput(z: number): number {
   return z > INPUT_CLIP ? INPUT_CLIP : z < -INPUT_CLIP ? -INPUT_CLIP : z;
 }
 
-/** How gaps are treated; see docs/detection.md "Gaps". */
+/** How gaps are treated; see docs/detection.md "Gaps" and "Absent signals". */
 export interface GapPolicy {
   /** A feature missing for at most this many consecutive steps is forward-filled (and masked). */
   maxGapSteps: number;
@@ -133,10 +152,12 @@ export interface GapPolicy {
 export const DEFAULT_GAP_POLICY: GapPolicy = { maxGapSteps: 4 };
 
 /**
- * A series ready for windowing: normalized, clipped, short gaps forward-filled.
- * `observed[t * F + f]` is 0 where the value was filled (its error must not count);
- * `runLength[t]` counts the consecutive usable steps ending at t (0 = a long gap broke the
- * series at t), so a window ending at t is usable when `runLength[t] >= window`.
+ * A series ready for windowing: normalized, clipped, short gaps forward-filled, absent features
+ * at their normalized median 0.
+ * `observed[t * F + f]` is 0 where the value was filled or absent (its error must not count);
+ * `runLength[t]` counts the consecutive steps ending at t with every feature present (0 = a long
+ * gap or an absent feature at t), so a window ending at t is usable for training when
+ * `runLength[t] >= window`.
  */
 export interface PreparedSeries {
   length: number;
@@ -162,12 +183,16 @@ export function prepareSeries(
   for (let t = 0; t < length; t++) {
     for (let f = 0; f < featureCount; f++) raw[f] = series.values[f]?.[t] ?? Number.NaN;
     const step = gapFiller.push(raw);
-    run = step.broken ? 0 : run + 1;
+    // Training keeps needing every feature: a window with an absent feature is not used.
+    run = step.present.includes(0) ? 0 : run + 1;
     runLength[t] = run;
     for (let f = 0; f < featureCount; f++) {
       const i = t * featureCount + f;
       observed[i] = step.observed[f] ?? 0;
-      rows[i] = clipInput(normalizeValue(step.filled[f] ?? Number.NaN, norm, f));
+      rows[i] =
+        step.present[f] === 1
+          ? clipInput(normalizeValue(step.filled[f] ?? Number.NaN, norm, f))
+          : ABSENT_INPUT;
     }
   }
   return { length, featureCount, rows, observed, runLength };
@@ -175,14 +200,24 @@ export function prepareSeries(
 
 /**
  * Streaming gap handling for one series, shared by `prepareSeries` and the detector so both
- * make the same decisions: a short per-feature gap is forward-filled; a feature missing longer
- * than `maxGapSteps` (or never seen) breaks the series, and its stale last value is dropped.
+ * make the same decisions. Per feature:
+ * - observed: the value is used;
+ * - short gap (missing for at most `maxGapSteps` steps): the last value is forward-filled and
+ *   masked (`observed` 0, `present` 1);
+ * - absent (never seen since the start or the last `reset`, or missing longer than
+ *   `maxGapSteps`): no value at all (`filled` NaN, `present` 0), its stale last value dropped.
+ * `broken` marks a step where a feature that was present became absent (a long gap starts), or
+ * where no feature is present at all: the window restarts there. A feature that is absent from
+ * the start is not a break; the series goes on with the others. `presentSteps[f]` counts the
+ * consecutive steps up to this one in which feature f was present: how much history it has.
  */
 export class GapFiller {
   private readonly last: Float64Array;
   private readonly missingRun: Int32Array;
   readonly filled: Float64Array;
   readonly observed: Uint8Array;
+  readonly present: Uint8Array;
+  readonly presentSteps: Int32Array;
 
   constructor(
     readonly featureCount: number,
@@ -192,34 +227,54 @@ export class GapFiller {
     this.missingRun = new Int32Array(featureCount);
     this.filled = new Float64Array(featureCount);
     this.observed = new Uint8Array(featureCount);
+    this.present = new Uint8Array(featureCount);
+    this.presentSteps = new Int32Array(featureCount);
   }
 
-  /** Consumes one step of raw values; `filled`/`observed` then describe it. */
-  push(raw: ArrayLike<number>): { broken: boolean; filled: Float64Array; observed: Uint8Array } {
+  /** Consumes one step of raw values; `filled`/`observed`/`present` then describe it. */
+  push(raw: ArrayLike<number>): {
+    broken: boolean;
+    filled: Float64Array;
+    observed: Uint8Array;
+    present: Uint8Array;
+  } {
     let broken = false;
+    let anyPresent = false;
     for (let f = 0; f < this.featureCount; f++) {
       const v = raw[f] ?? Number.NaN;
+      const wasPresent = this.present[f] === 1;
       if (Number.isFinite(v)) {
         this.last[f] = v;
         this.missingRun[f] = 0;
         this.filled[f] = v;
         this.observed[f] = 1;
-        continue;
+      } else {
+        const run = (this.missingRun[f] ?? 0) + 1;
+        this.missingRun[f] = run;
+        this.observed[f] = 0;
+        if (run > this.maxGapSteps) this.last[f] = Number.NaN;
+        this.filled[f] = this.last[f] ?? Number.NaN;
       }
-      const run = (this.missingRun[f] ?? 0) + 1;
-      this.missingRun[f] = run;
-      this.observed[f] = 0;
-      if (run > this.maxGapSteps) this.last[f] = Number.NaN;
-      const last = this.last[f] ?? Number.NaN;
-      this.filled[f] = last;
-      if (!Number.isFinite(last)) broken = true;
+      const present = Number.isFinite(this.filled[f] ?? Number.NaN);
+      this.present[f] = present ? 1 : 0;
+      this.presentSteps[f] = present ? (this.presentSteps[f] ?? 0) + 1 : 0;
+      if (present) anyPresent = true;
+      else if (wasPresent) broken = true;
     }
-    return { broken, filled: this.filled, observed: this.observed };
+    return {
+      broken: broken || !anyPresent,
+      filled: this.filled,
+      observed: this.observed,
+      present: this.present,
+    };
   }
 
+  /** Forgets every feature's last value and history: all features are absent until seen again. */
   reset(): void {
     this.last.fill(Number.NaN);
     this.missingRun.fill(0);
+    this.present.fill(0);
+    this.presentSteps.fill(0);
   }
 }
 

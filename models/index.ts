@@ -45,3 +45,4 @@ export {
   type AlertPolicy,
 } from './alerts.ts';
 export { DEFAULT_THRESHOLD_PARAMS, findAnomalies, type ThresholdParams } from './threshold.ts';
+export { SIGNAL_ERROR_CAP } from './errors.ts';

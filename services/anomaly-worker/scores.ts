@@ -6,8 +6,7 @@ import { rowEncoder } from '../../lib/clickhouse/formats.ts';
 import { RowBinaryWriter } from '../../lib/clickhouse/rowbinary.ts';
 import type { Row } from '../../lib/clickhouse/schema.ts';
 import { ANOMALY_SCORES } from '../../infra/clickhouse/tables.ts';
-import { SIGNAL_ERROR_CAP } from '../../models/errors.ts';
-import { seriesKey, type SeriesId, type StepScore } from '../../models/index.ts';
+import { SIGNAL_ERROR_CAP, seriesKey, type SeriesId, type StepScore } from '../../models/index.ts';
 import { scoreQuery, type ScoreRow } from './sql.ts';
 import type { Storage } from './storage.ts';
 

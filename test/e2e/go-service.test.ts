@@ -171,28 +171,43 @@ describe('a real Go service through the whole pipeline', () => {
   });
 
   it('alerts Alertmanager on a goroutine leak, and resolves the alert when the leak stops', async () => {
-    // Let the cold-start baseline see normal behaviour first.
-    await sleep(30_000);
-    await go.call('POST', '/fault/goroutine-leak?rate=100');
-    const alert = await waitFor(
-      'a GoRuntimeAnomaly alert',
-      async () => (await activeAlerts()).find((a) => a.labels.signal === 'goroutines'),
-      150_000,
-    );
-    expect(alert.labels).toMatchObject({
-      alertname: 'GoRuntimeAnomaly',
-      service: serviceName,
-      tenant: 'default',
-    });
-    expect(alert.generatorURL).toMatch(/^http/);
-    await go.call('DELETE', '/fault/goroutine-leak');
+    // The cold-start baseline needs a few scored steps of normal behaviour first.
+    const scored = `SELECT count() AS n FROM ${db}.anomaly_scores WHERE ServiceName = '${serviceName}' AND Signal = 'goroutines'`;
     await waitFor(
-      'the alert to resolve',
-      async () =>
-        (await activeAlerts()).some((a) => a.labels.signal === 'goroutines') ? undefined : true,
-      150_000,
+      'normal steps scored',
+      async () => ((await count(scored)) >= 5 ? true : undefined),
+      120_000,
     );
-  });
+    await go.call('POST', '/fault/goroutine-leak?rate=100');
+    try {
+      const alert = await waitFor(
+        'a GoRuntimeAnomaly alert',
+        async () => (await activeAlerts()).find((a) => a.labels.signal === 'goroutines'),
+        150_000,
+      );
+      expect(alert.labels).toMatchObject({
+        alertname: 'GoRuntimeAnomaly',
+        service: serviceName,
+        tenant: 'default',
+      });
+      expect(alert.generatorURL).toMatch(/^http/);
+      await go.call('DELETE', '/fault/goroutine-leak');
+      await waitFor(
+        'the alert to resolve',
+        async () =>
+          (await activeAlerts()).some((a) => a.labels.signal === 'goroutines') ? undefined : true,
+        150_000,
+      );
+    } catch (err) {
+      // What the worker saw, to tell a slow pipeline from a missed detection.
+      const recent = await clickhouse.query({
+        query: `SELECT Timestamp, Observed, Expected, Score, Anomalous, Method FROM ${db}.anomaly_scores WHERE ServiceName = '${serviceName}' AND Signal = 'goroutines' ORDER BY Timestamp DESC LIMIT 20`,
+        format: 'TabSeparated',
+      });
+      process.stderr.write(`e2e: latest goroutine scores:\n${await recent.text()}\n`);
+      throw err;
+    }
+  }, 480_000);
 
   it('stores every data point the exporter reported as exported (at least once on the old dialect)', async () => {
     const exported: ExportCounts = await go.stop();

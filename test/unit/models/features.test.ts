@@ -3,7 +3,9 @@ import {
   buildWindows,
   fitNormalization,
   GapFiller,
+  hasStats,
   INPUT_CLIP,
+  NO_STATS,
   prepareSeries,
   robustStats,
   seriesKey,
@@ -49,6 +51,19 @@ describe('robust normalization', () => {
     expect(prep.rows[1]).toBeCloseTo(0, 5);
   });
 
+  it('marks a feature without any value as having no statistics', () => {
+    const norm = fitNormalization(
+      series([
+        [Number.NaN, Number.NaN, Number.NaN],
+        [0, 0, 0],
+        [1, 2, 3],
+      ]),
+    );
+    expect(norm.median[0]).toBe(NO_STATS.median);
+    expect(norm.scale[0]).toBe(NO_STATS.scale);
+    expect([0, 1, 2].map((f) => hasStats(norm, f))).toEqual([false, true, true]);
+  });
+
   it('clips normalized inputs', () => {
     const s = series([[0, 0, 0, 1e6]]);
     const prep = prepareSeries(s, { median: [0], scale: [1] });
@@ -78,11 +93,51 @@ describe('gap handling', () => {
     expect(Array.from(prep.runLength)).toEqual([1, 2, 3, 4, 0, 1, 2]);
   });
 
-  it('treats a feature never seen as a break, not as a value', () => {
+  it('treats a feature never seen as absent: not a value, and not a break', () => {
     const filler = new GapFiller(2, 4);
-    expect(filler.push([Number.NaN, 1]).broken).toBe(true);
+    const first = filler.push([Number.NaN, 1]);
+    expect(first.broken).toBe(false);
+    expect(Array.from(first.present)).toEqual([0, 1]);
+    expect(Number.isNaN(first.filled[0]!)).toBe(true);
+    expect(Array.from(filler.presentSteps)).toEqual([0, 1]);
+    // it appears: present from now on, with its own history count
     expect(filler.push([3, 1]).broken).toBe(false);
-    expect(filler.push([Number.NaN, 1]).filled[0]).toBe(3);
+    expect(Array.from(filler.presentSteps)).toEqual([1, 2]);
+    const gap = filler.push([Number.NaN, 1]);
+    expect(gap.filled[0]).toBe(3);
+    expect(Array.from(gap.present)).toEqual([1, 1]);
+    expect(Array.from(gap.observed)).toEqual([0, 1]);
+  });
+
+  it('breaks once when a present feature stays missing past maxGapSteps, then it is absent', () => {
+    const nan = Number.NaN;
+    const filler = new GapFiller(2, 2);
+    filler.push([1, 1]);
+    const broken = [nan, nan, nan, nan, nan].map((v) => filler.push([v, 1]).broken);
+    // steps 1-2 forward-filled, step 3 drops the stale value (break), then absent, no break
+    expect(broken).toEqual([false, false, true, false, false]);
+    expect(filler.present[0]).toBe(0);
+    expect(filler.presentSteps[1]).toBe(6);
+    // no feature present at all is a break on every step
+    const none = new GapFiller(2, 0);
+    expect(none.push([nan, nan]).broken).toBe(true);
+    expect(none.push([nan, nan]).broken).toBe(true);
+    none.push([1, nan]);
+    none.reset();
+    expect(none.push([nan, 1]).broken).toBe(false);
+    expect(Array.from(none.present)).toEqual([0, 1]);
+  });
+
+  it('keeps training windows free of absent features (input at the normalized median)', () => {
+    const nan = Number.NaN;
+    const s = series([
+      [nan, nan, nan, 4, 5, 6, 7],
+      [1, 2, 3, 4, 5, 6, 7],
+    ]);
+    const prep = prepareSeries(s, norm, { maxGapSteps: 1 });
+    expect(Array.from(prep.runLength)).toEqual([0, 0, 0, 1, 2, 3, 4]);
+    expect(Array.from(prep.rows.filter((_, i) => i % 2 === 0))).toEqual([0, 0, 0, 4, 5, 6, 7]);
+    expect(trainingTargets(prep, 2)).toEqual([5, 6]);
   });
 
   it('builds training windows only where the window is unbroken and the target fully observed', () => {

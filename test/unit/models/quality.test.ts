@@ -3,15 +3,21 @@
 // worker's state machine does (3 consecutive anomalous steps), and hold the results to the bounds
 // documented in docs/detection.md.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertEpisodes, DEFAULT_ALERT_POLICY } from '../../../models/alerts.ts';
+import { Detector } from '../../../models/detector.ts';
+import { fitNormalization, sliceSeries } from '../../../models/features.ts';
 import { trainModel, type TrainResult } from '../../../models/train.ts';
 import {
   ANOMALY_KINDS,
+  generateGoSeries,
   makeFleet,
   STEPS_PER_DAY,
+  STEPS_PER_HOUR,
   type AnomalyKind,
 } from '../../support/go-series.ts';
 import {
   evaluateFleet,
+  GRACE_STEPS,
   qualityByKind,
   type FleetEvaluation,
 } from '../../support/go-series-eval.ts';
@@ -122,5 +128,50 @@ describe('detector quality on generated Go runtime series', () => {
     expect(lstm.length / total).toBeGreaterThan(0.99);
     expect(lstm[0]!.modelVersion).toBe(trained.metadata.version);
     expect(total).toBeGreaterThan(3 * STEPS_PER_DAY * 4 - 10);
+  });
+});
+
+describe('a series without HTTP server metrics (docs/detection.md "Absent signals")', () => {
+  it('is scored by the LSTM at every step and its goroutine leak is detected', async () => {
+    const day = STEPS_PER_DAY;
+    const g = generateGoSeries({
+      seed: 21,
+      days: 2,
+      anomalies: [
+        { kind: 'goroutine_leak', startStep: day + 12 * STEPS_PER_HOUR, durationSteps: 180 },
+      ],
+    });
+    const s = g.series;
+    const absent = ['latency_p99', 'request_rate'];
+    for (const name of absent) s.values[s.features.indexOf(name)]!.fill(Number.NaN);
+    // a series the model was not trained on: normalized on its own first day, warmed up on 6 h
+    const detector = new Detector({ model: trained.model });
+    detector.setNormalization('new', fitNormalization(sliceSeries(s, 0, day)));
+    await detector.warmUp('new', sliceSeries(s, day - 6 * STEPS_PER_HOUR, day));
+    const scores = await detector.scoreSeries('new', sliceSeries(s, day, 2 * day));
+
+    expect(scores).toHaveLength(day);
+    expect(scores.every((x) => x.method === 'lstm')).toBe(true);
+    // every step with values is scored (only the scrape gaps, with every signal missing, are not)
+    const withValues = scores.filter((x) => Number.isFinite(x.observed['goroutines']!));
+    expect(withValues.length).toBeGreaterThan(day - 10);
+    expect(withValues.every((x) => Number.isFinite(x.error))).toBe(true);
+    for (const x of scores) {
+      for (const name of absent) expect(x.signalErrors[name]).toBeNaN();
+      expect(absent).not.toContain(x.drivingSignal);
+    }
+
+    const leak = g.anomalies[0]!;
+    const [start, end] = [leak.startStep - day, leak.endStep - day];
+    const alerts = alertEpisodes(
+      scores.map((x) => x.anomalous),
+      DEFAULT_ALERT_POLICY,
+    );
+    const detection = alerts.find((a) => a.fireIndex >= start && a.fireIndex <= end + GRACE_STEPS);
+    expect(detection).toBeDefined();
+    expect(detection!.fireIndex - start).toBeLessThanOrEqual(KIND_DELAY_BOUND_STEPS.goroutine_leak);
+    expect(DRIVING.goroutine_leak).toContain(scores[detection!.fireIndex]!.drivingSignal);
+    // a new series normalized on one day of its own: a little over the fleet's 1 per day
+    expect(alerts.length - 1).toBeLessThanOrEqual(2);
   });
 });
