@@ -16,6 +16,7 @@ import {
 } from '../models/features.ts';
 import { LstmForecaster } from '../models/lstm.ts';
 import type { LoadedModel } from '../models/store.ts';
+import { DEFAULT_THRESHOLD_PARAMS } from '../models/threshold.ts';
 import { trainModel, type TrainResult } from '../models/train.ts';
 import {
   ANOMALY_KINDS,
@@ -180,19 +181,7 @@ function benchModel(
       maxGapSteps: 4,
       normalization,
       errorScale: Array.from({ length: F }, () => 1),
-      threshold: {
-        zMin: 2.5,
-        zMax: 12,
-        zStep: 0.5,
-        pruneP: 0.13,
-        ewmaSpan: 6,
-        historySteps: 1440,
-        refreshEvery: 20,
-        minHistory: 120,
-        minError: 2,
-        maxAnomalousFraction: 0.5,
-        maxSequences: 5,
-      },
+      threshold: DEFAULT_THRESHOLD_PARAMS,
       initialEpsilon: 2,
       trainingRange: { startMs: 0, endMs: 0, series: 0, trainWindows: 0, validationWindows: 0 },
       validation: { mse: 0, rmsePerFeature: [], epochsRun: 0, bestEpoch: 0 },

@@ -52,14 +52,22 @@ export class Service {
     return (this.admin?.address() as AddressInfo | null)?.port ?? 0;
   }
 
+  /** Starts everything; if any part fails, what did start is shut down before the error is thrown. */
   async start(): Promise<void> {
-    this.startSelfTracing();
-    this.registerComponentMetrics();
-    collectDefaultMetrics({ register: this.registry, prefix: 'telepipe_' });
-    await this.startAdminServer();
-    for (const component of this.options.components) {
-      await component.start();
-      this.log.info({ component: component.name }, 'component started');
+    try {
+      this.startSelfTracing();
+      this.registerComponentMetrics();
+      collectDefaultMetrics({ register: this.registry, prefix: 'telepipe_' });
+      await this.startAdminServer();
+      for (const component of this.options.components) {
+        await component.start();
+        this.log.info({ component: component.name }, 'component started');
+      }
+    } catch (err) {
+      await this.shutdown().catch((cleanupErr: unknown) =>
+        this.log.warn({ err: cleanupErr }, 'cleanup after a failed start did not complete'),
+      );
+      throw err;
     }
     this.ready = true;
     this.log.info({ admin: this.adminPort() }, `${this.options.name} started`);

@@ -44,12 +44,7 @@ export async function runProcessor(
   options: ProcessorServiceOptions = {},
 ): Promise<Service> {
   const service = createProcessorService(config, options);
-  try {
-    await service.start();
-  } catch (err) {
-    await service.shutdown().catch(() => undefined);
-    throw err;
-  }
+  await service.start();
   service.handleSignals();
   return service;
 }

@@ -162,12 +162,7 @@ export async function createWorkerService(
     registry,
     logger: log,
   });
-  try {
-    await service.start();
-  } catch (err) {
-    await service.shutdown();
-    throw err;
-  }
+  await service.start();
   metrics.setModelVersion(loop.modelVersion);
   return { service, pagePort: () => page.port(), pageUrl: () => page.baseUrl() };
 }

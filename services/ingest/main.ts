@@ -39,12 +39,7 @@ export async function createIngestService(config: Config): Promise<IngestService
     registry,
     logger: log,
   });
-  try {
-    await service.start();
-  } catch (err) {
-    await service.shutdown();
-    throw err;
-  }
+  await service.start();
   return { service, grpcPort: () => grpc.port(), httpPort: () => http.port() };
 }
 
