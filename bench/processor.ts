@@ -28,6 +28,7 @@ import type { ExportRequestBySignal, Signal } from '../lib/otlp/types.ts';
 import { OTEL_TABLES, type OtelTableName } from '../infra/clickhouse/tables.ts';
 import { createProcessorService } from '../pipelines/processor/main.ts';
 import { buildRows } from '../pipelines/processor/rows/index.ts';
+import { RedactionStage } from '../pipelines/redaction/index.ts';
 import {
   count,
   createTopics,
@@ -279,9 +280,13 @@ async function throughput(
   signal: Signal,
   recs: OutgoingRecord[],
   expected: number,
+  redaction: boolean,
 ) {
   await produce(config, recs); // backlog first: measures the processor, not the producer
-  const service = createProcessorService(config, { logger: pino({ level: 'warn' }) });
+  const service = createProcessorService(config, {
+    logger: pino({ level: 'warn' }),
+    ...(redaction ? { processor: new RedactionStage(config.redaction) } : {}),
+  });
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   await service.start();
@@ -297,6 +302,7 @@ async function throughput(
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return {
     signal,
+    redaction: redaction ? 'on' : 'off',
     rows: stored,
     seconds: round(seconds),
     rowsPerSec: Math.round(stored / seconds),
@@ -402,15 +408,24 @@ async function main(): Promise<void> {
       const { recs, rows } = workloads[signal];
       await truncateAll(ch, db);
       ceiling[signal] = clickhouseClientCeiling(dialect, db, rows);
-      await truncateAll(ch, db);
-      const own = {
-        ...config.processor,
-        groupId: `bench_${signal}_${uniqueSuffix()}`,
-        signals: [signal],
-      };
-      processor.push(
-        await throughput({ ...config, processor: own }, ch, signal, recs, totalRows(rows)),
-      );
+      for (const redaction of [false, true]) {
+        await truncateAll(ch, db);
+        const own = {
+          ...config.processor,
+          groupId: `bench_${signal}_${uniqueSuffix()}`,
+          signals: [signal],
+        };
+        processor.push(
+          await throughput(
+            { ...config, processor: own },
+            ch,
+            signal,
+            recs,
+            totalRows(rows),
+            redaction,
+          ),
+        );
+      }
     }
 
     await truncateAll(ch, db);
@@ -442,13 +457,13 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(result, null, 2));
     console.log(
-      '\nsignal   processor rows/s  rows/CPU-s  decode+rows+encode rows/s  clickhouse-client rows/s',
+      '\nsignal   redaction  processor rows/s  rows/CPU-s  decode+rows+encode rows/s  clickhouse-client rows/s',
     );
     for (const p of processor) {
       const c = ceiling[p.signal] as { rowsPerSec: number };
       const columns = [p.rowsPerSec, p.rowsPerCpuSecond, cpu[p.signal], c.rowsPerSec];
       console.log(
-        `${p.signal.padEnd(8)} ${columns.map((v, i) => String(v).padStart([16, 11, 26, 25][i]!)).join(' ')}`,
+        `${p.signal.padEnd(8)} ${p.redaction.padEnd(9)} ${columns.map((v, i) => String(v).padStart([17, 11, 26, 25][i]!)).join(' ')}`,
       );
     }
     console.log('\nformat       encode ms  insert ms  rows/s    bytes');
