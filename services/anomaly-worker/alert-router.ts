@@ -1,10 +1,12 @@
 // Scores → alerts. Each series has a state machine (alert-state.ts); when it fires, the alert
 // gets the series' labels and the signal that drove the anomaly, and keeps that label set
 // until it resolves, so Alertmanager sees one alert per incident. Annotations carry the latest
-// observed and expected values, the score, the model version and how the step was scored.
+// observed and expected values, the score, the model version and how the step was scored, plus
+// a runbook hint for the signal and the signals that moved with it (runbook.ts).
 import type { OutboxAlert } from '../../lib/alertmanager/outbox.ts';
 import { seriesKey, type SeriesId, type StepScore } from '../../models/index.ts';
 import { AlertStateMachine, type AlertPolicy, type AlertTransition } from './alert-state.ts';
+import { coMovement, runbookHint, runbookUrl } from './runbook.ts';
 import { formatValue, signalTitle } from './signals.ts';
 
 export interface AlertRouterConfig extends AlertPolicy {
@@ -15,6 +17,10 @@ export interface AlertRouterConfig extends AlertPolicy {
   /** For the cold-start explanation. */
   coldStartHistorySteps: number;
   coldStartThreshold: number;
+  /** Per signal, the `runbook_url` annotation; none by default. */
+  runbookUrls?: Partial<Record<string, string>>;
+  /** Ratio beyond which a signal counts as moved in `correlated` (default 1.5). */
+  correlationFactor?: number;
 }
 
 /** Where alerts go: the notifier. `urgent` = fired or resolved, send now. */
@@ -151,7 +157,20 @@ export class AlertRouter {
       model_version: score.modelVersion ?? 'none',
       method: score.method,
       data_time: new Date(score.timestampMs).toISOString(),
+      runbook: runbookHint(signal),
+      ...this.runbookLink(signal),
+      correlated: coMovement(
+        signal,
+        score.observed,
+        score.expected,
+        this.config.correlationFactor ?? 1.5,
+      ),
     };
+  }
+
+  private runbookLink(signal: string): { runbook_url?: string } {
+    const url = runbookUrl(this.config.runbookUrls ?? {}, signal);
+    return url ? { runbook_url: url } : {};
   }
 
   private summary(episode: Episode, what: string): string {

@@ -98,6 +98,7 @@ export async function createWorkerService(
       externalUrl: w.page.externalUrl,
       windowMs: w.page.windowMinutes * 60_000,
       alertname: w.alerts.alertname,
+      stepMs,
     },
     { scores, log },
   );

@@ -1,5 +1,7 @@
-// Serves the alert page (page.ts) that every alert's generatorURL points at:
+// Serves the alert page (page.ts) that every alert's generatorURL points at, and the score API
+// (score-api.ts, docs/openapi/score.yaml):
 //   GET /alert?tenant=…&service=…&instance=…&signal=…&at=<unix ms>
+//   POST /v1/score  {"tenant": …, "service": …, "instance": …, "signal": …, "time"? | "from"?, "to"?}
 // Scores come from ClickHouse, so any replica can draw any series, also after a restart.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +10,7 @@ import { BaseComponent } from '../../lib/component.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { SeriesId } from '../../models/index.ts';
 import { renderAlertPage } from './page.ts';
+import { answerScoreRequest } from './score-api.ts';
 import type { ScoreStore } from './scores.ts';
 
 export interface AlertPageConfig {
@@ -18,6 +21,18 @@ export interface AlertPageConfig {
   /** History drawn before the alert; half as much after it. */
   windowMs: number;
   alertname: string;
+  /** The scoring step; the score API's `time` picks the step containing it. */
+  stepMs: number;
+}
+
+/** Largest score API request body. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+interface Reply {
+  status: number;
+  body: string;
+  type: 'text/html' | 'text/plain' | 'application/json';
+  headers?: Record<string, string>;
 }
 
 interface PageRequest {
@@ -71,32 +86,43 @@ export class AlertPageServer extends BaseComponent {
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     this.counters.received++;
     this.respond(req).then(
-      ({ status, body }) => {
+      ({ status, body, type, headers }) => {
         this.counters.sent++;
-        const type = status === 200 ? 'text/html' : 'text/plain';
-        res.writeHead(status, { 'content-type': `${type}; charset=utf-8` }).end(body);
+        res.writeHead(status, { ...headers, 'content-type': `${type}; charset=utf-8` }).end(body);
       },
       (err: unknown) => {
         this.counters.dropped++;
-        this.deps.log.error({ err }, 'alert page failed');
-        res
-          .writeHead(503, { 'content-type': 'text/plain' })
-          .end('scores are unavailable right now\n');
+        this.deps.log.error({ err, path: req.url }, 'alert page failed');
+        const json = (req.url ?? '').startsWith('/v1/');
+        res.writeHead(503, { 'content-type': json ? 'application/json' : 'text/plain' }).end(
+          json
+            ? JSON.stringify({
+                error: 'unavailable',
+                message: 'scores are unavailable right now',
+              })
+            : 'scores are unavailable right now\n',
+        );
       },
     );
   }
 
-  private async respond(req: IncomingMessage): Promise<{ status: number; body: string }> {
+  private async respond(req: IncomingMessage): Promise<Reply> {
     const url = new URL(req.url ?? '/', 'http://page');
+    if (url.pathname === '/v1/score') return this.score(req);
     if (req.method !== 'GET' || url.pathname !== '/alert') {
       return {
         status: 404,
+        type: 'text/plain',
         body: 'not found; alert pages are at /alert?tenant=…&service=…&instance=…&signal=…&at=…\n',
       };
     }
     const page = parsePageRequest(url.searchParams);
     if (!page)
-      return { status: 400, body: 'expected tenant, service, instance, signal and at (unix ms)\n' };
+      return {
+        status: 400,
+        type: 'text/plain',
+        body: 'expected tenant, service, instance, signal and at (unix ms)\n',
+      };
     const { windowMs } = this.config;
     const scores = await this.deps.scores.read(
       page.id,
@@ -105,9 +131,50 @@ export class AlertPageServer extends BaseComponent {
     );
     return {
       status: 200,
+      type: 'text/html',
       body: renderAlertPage({ alertname: this.config.alertname, ...page, scores }),
     };
   }
+
+  private async score(req: IncomingMessage): Promise<Reply> {
+    const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({
+      status,
+      type: 'application/json',
+      body: JSON.stringify(body),
+      ...(headers ? { headers } : {}),
+    });
+    if (req.method !== 'POST') {
+      return json(
+        405,
+        { error: 'method_not_allowed', message: 'POST a JSON body to /v1/score' },
+        { allow: 'POST' },
+      );
+    }
+    const raw = await readBody(req, MAX_BODY_BYTES);
+    if (raw === undefined) {
+      return json(413, {
+        error: 'body_too_large',
+        message: `body is larger than ${MAX_BODY_BYTES} bytes`,
+      });
+    }
+    const { status, body } = await answerScoreRequest(raw, {
+      scores: this.deps.scores,
+      stepMs: this.config.stepMs,
+    });
+    return json(status, body);
+  }
+}
+
+/** The request body as text; undefined when it is larger than `limit` bytes. */
+async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parsePageRequest(params: URLSearchParams): PageRequest | undefined {

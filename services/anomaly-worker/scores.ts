@@ -7,7 +7,7 @@ import { RowBinaryWriter } from '../../lib/clickhouse/rowbinary.ts';
 import type { Row } from '../../lib/clickhouse/schema.ts';
 import { ANOMALY_SCORES } from '../../infra/clickhouse/tables.ts';
 import { SIGNAL_ERROR_CAP, seriesKey, type SeriesId, type StepScore } from '../../models/index.ts';
-import { scoreQuery, type ScoreRow } from './sql.ts';
+import { scoreExtentQuery, scoreQuery, type ScoreExtentRow, type ScoreRow } from './sql.ts';
 import type { Storage } from './storage.ts';
 
 export interface ScoredStep {
@@ -107,11 +107,31 @@ export class ScoreStore {
     });
   }
 
-  async read(id: SeriesId, fromMs: number, toMs: number): Promise<StoredScore[]> {
+  /** Scores in [fromMs, toMs), oldest first; of one signal when given, else of every signal. */
+  async read(id: SeriesId, fromMs: number, toMs: number, signal?: string): Promise<StoredScore[]> {
     const { client, dialect, database } = this.storage();
-    const sql = scoreQuery(dialect.name, { database, ...id, fromMs, toMs });
+    const sql = scoreQuery(dialect.name, {
+      database,
+      ...id,
+      fromMs,
+      toMs,
+      ...(signal === undefined ? {} : { signal }),
+    });
     const rows = await selectRows<ScoreRow>(client, sql);
     return rows.map(storedScore);
+  }
+
+  /** The time span one signal of a series has scores in; undefined when it has none at all. */
+  async extent(
+    id: SeriesId,
+    signal: string,
+  ): Promise<{ count: number; firstMs: number; lastMs: number } | undefined> {
+    const { client, dialect, database } = this.storage();
+    const sql = scoreExtentQuery(dialect.name, { database, ...id, signal });
+    const [row] = await selectRows<ScoreExtentRow>(client, sql);
+    const count = Number(row?.n ?? 0);
+    if (!row || count === 0) return undefined;
+    return { count, firstMs: num(row.first), lastMs: num(row.last) };
   }
 }
 

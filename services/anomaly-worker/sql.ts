@@ -187,6 +187,8 @@ export interface ScoreQuery {
   instance: string;
   fromMs: number;
   toMs: number;
+  /** Only this signal's rows; every signal when absent. */
+  signal?: string;
 }
 
 /** The stored scores of one series (every signal), oldest first, one row per step and signal. */
@@ -199,9 +201,37 @@ export function scoreQuery(dialect: DialectName, q: ScoreQuery): string {
     `FROM ${q.database}.anomaly_scores`,
     `WHERE TenantId = ${literal(q.tenant)} AND ServiceName = ${literal(q.service)}`,
     `  AND ServiceInstanceId = ${literal(q.instance)} AND ${d.time.range('Timestamp', q.fromMs, q.toMs)}`,
+    q.signal === undefined ? '' : `  AND Signal = ${literal(q.signal)}`,
     'ORDER BY t',
     'LIMIT 1 BY t, signal',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export interface ScoreExtentQuery {
+  database: string;
+  tenant: string;
+  service: string;
+  instance: string;
+  signal: string;
+}
+
+/** How many scores one signal of a series has and the first and last step's time (unix ms). */
+export function scoreExtentQuery(dialect: DialectName, q: ScoreExtentQuery): string {
+  const d = sqlDialect(dialect);
+  return [
+    `SELECT count() AS n, min(${d.time.ms('Timestamp')}) AS first, max(${d.time.ms('Timestamp')}) AS last`,
+    `FROM ${q.database}.anomaly_scores`,
+    `WHERE TenantId = ${literal(q.tenant)} AND ServiceName = ${literal(q.service)}`,
+    `  AND Signal = ${literal(q.signal)} AND ServiceInstanceId = ${literal(q.instance)}`,
   ].join('\n');
+}
+
+export interface ScoreExtentRow {
+  n: number | string;
+  first: number | string | null;
+  last: number | string | null;
 }
 
 export interface ScoreRow {

@@ -51,6 +51,16 @@ const sources = (defaults: SourceInput[]) =>
     .min(1)
     .default(defaults.map((s) => signalSource.parse(s)));
 
+/** The Go runtime signals (models/features.ts GO_SIGNALS), for keys that are per signal. */
+const GO_SIGNAL_NAMES = [
+  'goroutines',
+  'gc_pause_p99',
+  'gc_pause_total',
+  'heap_inuse',
+  'latency_p99',
+  'request_rate',
+] as const;
+
 const NS = 1e-9;
 const MS = 1e-3;
 
@@ -173,6 +183,13 @@ const alertsSchema = z
     /** Backoff between delivery attempts to an Alertmanager that failed. */
     retryInitialMs: positiveInt(500),
     retryMaxMs: positiveInt(30_000),
+    /** Per signal, a runbook link put in the alert's `runbook_url` annotation; unset = none. */
+    runbookUrls: z.partialRecord(z.enum(GO_SIGNAL_NAMES), z.url()).default({}),
+    /**
+     * Co-movement in the `correlated` annotation: a signal whose observed / expected ratio is at
+     * least this (or at most its inverse) moved; the others are named flat.
+     */
+    correlationFactor: z.number().gt(1).default(1.5),
   })
   .strict()
   .prefault({})

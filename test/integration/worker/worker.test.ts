@@ -93,6 +93,7 @@ beforeAll(async () => {
       expireAfterSeconds: 900,
       retryInitialMs: 200,
       retryMaxMs: 2000,
+      runbookUrls: { goroutines: 'https://runbooks.example.com/go/goroutines' },
     },
     page: { address: '127.0.0.1:0', windowMinutes: 60 },
   });
@@ -152,6 +153,12 @@ describe('anomaly worker against ClickHouse and Alertmanager', () => {
       /^Goroutines of leaky-\S+ \(pod-leak\) is anomalous: \d+ vs expected 2\d\d$/,
     );
     expect(alert!.annotations.description).toMatch(/Cold-start scoring/);
+    // The runbook hint for goroutines, its configured link, and what moved with it.
+    expect(alert!.annotations.runbook).toContain('/debug/pprof/goroutine?debug=2');
+    expect(alert!.annotations.runbook_url).toBe('https://runbooks.example.com/go/goroutines');
+    expect(alert!.annotations.correlated).toMatch(
+      /^goroutines ×\d+\.\d while .*heap_inuse.* flat$/,
+    );
     expect(Number(alert!.annotations.observed)).toBeGreaterThan(250);
     // endsAt is far ahead (expireAfterSeconds 900): it can only go away by being resolved.
     const firingEndsAt = Date.parse(alert!.endsAt);

@@ -9,7 +9,12 @@ import { RowBinaryWriter } from '../../../lib/clickhouse/rowbinary.ts';
 import { ANOMALY_SCORES } from '../../../infra/clickhouse/tables.ts';
 import { seriesKey, type StepScore } from '../../../models/index.ts';
 import { BandEstimator, scoreRows } from '../../../services/anomaly-worker/scores.ts';
-import { scoreQuery, type ScoreRow } from '../../../services/anomaly-worker/sql.ts';
+import {
+  scoreExtentQuery,
+  scoreQuery,
+  type ScoreExtentRow,
+  type ScoreRow,
+} from '../../../services/anomaly-worker/sql.ts';
 import { SeriesReader } from '../../../services/anomaly-worker/series-reader.ts';
 import { shardOf, type Shard } from '../../../services/anomaly-worker/shard.ts';
 import type { SqlSource } from '../../../services/anomaly-worker/storage.ts';
@@ -159,8 +164,34 @@ describe('series queries, modern dialect (chDB)', () => {
       fromMs: at,
       toMs: at + 3 * FIXTURE_STEP_MS,
     });
-    const results = session.run([{ sql: insert }, { sql: select, format: 'JSONEachRow' }]);
+    const range = { database: DATABASE, ...id, fromMs: at, toMs: at + 3 * FIXTURE_STEP_MS };
+    const results = session.run([
+      { sql: insert },
+      { sql: select, format: 'JSONEachRow' },
+      // The score API's queries: one signal only, and a signal's extent.
+      { sql: scoreQuery('modern', { ...range, signal: 'goroutines' }), format: 'JSONEachRow' },
+      { sql: scoreQuery('modern', { ...range, signal: 'heap_inuse' }), format: 'JSONEachRow' },
+      {
+        sql: scoreExtentQuery('modern', { database: DATABASE, ...id, signal: 'goroutines' }),
+        format: 'JSONEachRow',
+      },
+      {
+        sql: scoreExtentQuery('modern', { database: DATABASE, ...id, signal: 'heap_inuse' }),
+        format: 'JSONEachRow',
+      },
+    ]);
     const read = results[1] as unknown as ScoreRow[];
+    expect((results[2] as unknown as ScoreRow[]).map((r) => Number(r.observed))).toEqual([
+      100, 110, 120,
+    ]);
+    expect(results[3]).toEqual([]);
+    const [extent] = results[4] as unknown as ScoreExtentRow[];
+    expect([Number(extent!.n), Number(extent!.first), Number(extent!.last)]).toEqual([
+      3,
+      at,
+      at + 2 * FIXTURE_STEP_MS,
+    ]);
+    expect(Number((results[5] as unknown as ScoreExtentRow[])[0]!.n)).toBe(0);
     expect(
       read.map((r) => [Number(r.t), Number(r.observed), Number(r.anomalous), r.method]),
     ).toEqual([
