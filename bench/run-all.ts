@@ -3,7 +3,7 @@
 // Each benchmark prints a pretty-printed JSON object, then a table.
 import { spawnSync } from 'node:child_process';
 import { cpus, release, totalmem } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../lib/config/index.ts';
 import { stackUp } from '../infra/stack/stack.ts';
 
@@ -32,7 +32,7 @@ const BENCHES: BenchRun[] = [
   {
     name: 'scoring',
     script: 'bench/scoring.ts',
-    what: 'LSTM windows scored/s per core on the wasm backend, training time, memory',
+    what: 'LSTM windows scored/s per core on the wasm backend, training time, memory, detection quality, and static threshold alerts judged by the webhook verdict',
   },
 ];
 
@@ -79,12 +79,14 @@ async function main(): Promise<void> {
     results[bench.name] = runBench(bench);
   }
   const date = new Date().toISOString().slice(0, 10);
-  const sections = BENCHES.filter((b) => results[b.name]).map((b) => {
-    const r = results[b.name]!;
+  const earlier = earlierSections();
+  const sections = BENCHES.filter((b) => results[b.name] || earlier.has(b.name)).map((b) => {
+    const r = results[b.name];
+    if (!r) return earlier.get(b.name)!;
     return [
       `## ${b.name}`,
       '',
-      `${b.what}. (\`npx tsx ${b.script}\`, ${r.seconds} s)`,
+      `${b.what}. (\`npx tsx ${b.script}\`, ${r.seconds} s, measured ${date} on ${machine()})`,
       '',
       '```',
       r.table,
@@ -102,12 +104,14 @@ async function main(): Promise<void> {
   const doc = [
     '# Benchmarks',
     '',
-    `Measured ${date} on ${machine()}, against the local stack (Kafka 4.3 KRaft from`,
-    'Maven jars, ClickHouse 18.16 and Alertmanager from Debian packages) on the same machine.',
+    'Each section says when and on what machine it was measured, against the local stack',
+    '(Kafka 4.3 KRaft from Maven jars, ClickHouse 18.16 and Alertmanager from Debian packages)',
+    'on the same machine.',
     'Timings on 2 shared cores are noisy: compare the ratios measured in the same run (telepipe',
     'beside the ceiling of the server it feeds), not absolute numbers across runs.',
     '',
-    'Regenerate with `npm run bench` (all) or `npm run bench -- ingest redaction` (some).',
+    'Regenerate with `npm run bench` (all) or `npm run bench -- ingest redaction` (some; the',
+    'other sections stay as they were).',
     '',
     ...sections.flatMap((s) => [s, '']),
   ].join('\n');
@@ -124,6 +128,16 @@ async function main(): Promise<void> {
       ? `wrote docs/benchmarks.md (${Object.keys(results).join(', ')})`
       : 'no benchmark ran',
   );
+}
+
+/** The sections of the current docs/benchmarks.md by bench name, kept for benches not re-run. */
+function earlierSections(): Map<string, string> {
+  const path = 'docs/benchmarks.md';
+  if (!existsSync(path)) return new Map();
+  const parts = readFileSync(path, 'utf8')
+    .split(/^(?=## )/m)
+    .slice(1);
+  return new Map(parts.map((p) => [p.slice(3, p.indexOf('\n')).trim(), p.trimEnd()]));
 }
 
 await main();

@@ -1,5 +1,6 @@
 // Scoring and training benchmark for the LSTM anomaly detector.
-//   npx tsx bench/scoring.ts            full run (~3 min on 2 cores)
+//   npx tsx bench/scoring.ts            full run (~3 min on 2 cores), with detection quality and
+//                                       static threshold alerts judged by the webhook verdict
 //   npx tsx bench/scoring.ts --quick    throughput only
 // Prints one JSON document, then a short table. Inference runs single-threaded on the selected
 // backend (wasm here), so "per second" is per core.
@@ -30,6 +31,11 @@ import {
   stepsToMinutes,
   type FleetEvaluation,
 } from '../test/support/go-series-eval.ts';
+import {
+  measureEnrichment,
+  MEASURED_RULES,
+  MEASURED_TIMING,
+} from '../test/support/threshold-alerts.ts';
 
 const QUICK = process.argv.includes('--quick');
 const BATCH_SIZES = [256, 1024, 4096];
@@ -64,10 +70,9 @@ async function main(): Promise<void> {
     result['training'] = trainingSummary(shared);
     const perSeries = await trainPerSeries(fleet);
     result['comparison'] = await compareSharedAndPerSeries(fleet, shared, perSeries);
-    result['quality'] = qualitySummary(
-      await evaluateFleet(fleet, shared.model, { normalDays: 1 }),
-      fleet,
-    );
+    const evaluation = await evaluateFleet(fleet, shared.model, { normalDays: 1 });
+    result['quality'] = qualitySummary(evaluation, fleet);
+    result['thresholdEnrichment'] = enrichmentSummary(evaluation, fleet);
     shared.model.forecaster.dispose();
     perSeries.forEach((p) => p.model.forecaster.dispose());
   }
@@ -336,6 +341,35 @@ function qualitySummary(
   };
 }
 
+/**
+ * Static threshold rules on the same fleet, judged by the webhook's verdict from the same
+ * scores: the measured rules, and thresholds a little lower and higher.
+ */
+function enrichmentSummary(
+  e: FleetEvaluation,
+  fleet: readonly FleetInstance[],
+): Array<Record<string, unknown>> {
+  const scores = e.perInstance.map((p) => p.scores);
+  return [0.99, MEASURED_RULES.quantile, 0.999].map((quantile) => {
+    const m = measureEnrichment(fleet, scores, { ...MEASURED_RULES, quantile }, MEASURED_TIMING);
+    return {
+      thresholdQuantile: quantile,
+      forSteps: m.rules.forSteps,
+      lookbackSteps: m.timing.lookbackSteps,
+      repeatSteps: m.timing.repeatSteps,
+      normalAlerts: m.normalAlerts,
+      markedNormal: m.markedNormal,
+      markedNormalShare: round(m.markedNormal / Math.max(1, m.normalAlerts), 3),
+      anomalies: m.trueEvents,
+      anomaliesKept: m.eventsKept,
+      anomalyAlerts: m.trueAlerts,
+      anomalyAlertsKept: m.kept,
+      anomalyAlertsKeptAtFirst: m.keptAtFirst,
+      unknown: m.unknown,
+    };
+  });
+}
+
 function printTable(result: Record<string, unknown>): void {
   const lines: string[] = ['', 'what                                   value'];
   const add = (what: string, value: unknown): void => {
@@ -371,6 +405,15 @@ function printTable(result: Record<string, unknown>): void {
     );
     add('false alerts per series-day', q['falseAlertsPerDay']);
     add('median detection delay (min)', q['medianDelayMin']);
+  }
+  for (const r of (result['thresholdEnrichment'] as Array<Record<string, unknown>> | undefined) ??
+    []) {
+    add(
+      `threshold q${String(r['thresholdQuantile'])}: normal held / kept`,
+      `${String(r['markedNormal'])}/${String(r['normalAlerts'])} held, ` +
+        `${String(r['anomaliesKept'])}/${String(r['anomalies'])} anomalies kept ` +
+        `(${String(r['anomalyAlertsKept'])}/${String(r['anomalyAlerts'])} alerts)`,
+    );
   }
   add('peak RSS (MB)', result['peakRssMB']);
   console.log(lines.join('\n'));

@@ -6,6 +6,7 @@
 import type { OutboxAlert } from '../../lib/alertmanager/outbox.ts';
 import { seriesKey, type SeriesId, type StepScore } from '../../models/index.ts';
 import { AlertStateMachine, type AlertPolicy, type AlertTransition } from './alert-state.ts';
+import { alertPageLink } from './page.ts';
 import { coMovement, runbookHint, runbookUrl } from './runbook.ts';
 import { formatValue, signalTitle } from './signals.ts';
 
@@ -188,13 +189,6 @@ export class AlertRouter {
   }
 
   private pageLink(episode: Episode): string {
-    const params = new URLSearchParams({
-      tenant: episode.id.tenant,
-      service: episode.id.service,
-      instance: episode.id.instance,
-      signal: episode.signal,
-      at: String(episode.firedAtMs),
-    });
-    return `${this.deps.pageUrl()}/alert?${params.toString()}`;
+    return alertPageLink(this.deps.pageUrl(), episode.id, episode.signal, episode.firedAtMs);
   }
 }

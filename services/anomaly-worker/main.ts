@@ -7,6 +7,8 @@
 //   ModelManager (reload, retrain) ─▶ model      AlertRouter ─▶ AlertmanagerNotifier ─▶ Alertmanager (HA)
 //                                                      │
 //   AlertPageServer ◀── generatorURL ──────────────────┘  (draws the scores from ClickHouse)
+//
+//   Alertmanager ─webhook─▶ AlertPageServer ─▶ AlertEnricher (verdict from anomaly_scores) ─▶ Alertmanager
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import type { Config } from '../../lib/config/index.ts';
@@ -17,6 +19,7 @@ import {
   type ColdStartParams,
   type ModelMetadata,
 } from '../../models/index.ts';
+import { AlertmanagerClient } from '../../lib/alertmanager/client.ts';
 import { AlertRouter } from './alert-router.ts';
 import { WorkerMetrics } from './metrics.ts';
 import { ModelManager } from './model-manager.ts';
@@ -28,6 +31,7 @@ import { SeriesReader, type SeriesReaderConfig } from './series-reader.ts';
 import { resolveShard, type Shard } from './shard.ts';
 import { ClickHouseStorage, openStorage, sqlSource } from './storage.ts';
 import { progressReporter, trainOnHistory, type ProgressStream } from './train.ts';
+import { AlertEnricher, type EnrichmentConfig } from './webhook.ts';
 
 export interface WorkerService {
   service: Service;
@@ -58,6 +62,18 @@ function readerConfig(config: Config, shard: Shard): SeriesReaderConfig {
     instanceAttributes: w.instanceAttributes,
     maxGapSteps: w.maxGapSteps,
     shard,
+  };
+}
+
+function enrichmentConfig(config: Config): EnrichmentConfig {
+  const { enrichment: e, stepSeconds, alerts } = config.worker;
+  return {
+    ...e,
+    lookbackMs: e.lookbackSeconds * 1000,
+    maxWaitMs: e.maxWaitSeconds * 1000,
+    holdMs: e.holdSeconds * 1000,
+    stepMs: stepSeconds * 1000,
+    ownAlertname: alerts.alertname,
   };
 }
 
@@ -92,6 +108,14 @@ export async function createWorkerService(
     },
     { metrics, log },
   );
+  const enricher = new AlertEnricher(enrichmentConfig(config), {
+    scores,
+    client: new AlertmanagerClient({ timeoutMs: w.alerts.requestTimeoutMs }),
+    alertmanagerUrls: config.alertmanager.urls,
+    pageUrl: (): string => page.baseUrl(),
+    log,
+    onJudged: (outcome) => metrics.webhookAlerts.inc({ outcome }),
+  });
   const page = new AlertPageServer(
     {
       address: w.page.address,
@@ -100,7 +124,7 @@ export async function createWorkerService(
       alertname: w.alerts.alertname,
       stepMs,
     },
-    { scores, log },
+    { scores, log, enricher },
   );
   const router = new AlertRouter(
     {

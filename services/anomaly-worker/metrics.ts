@@ -11,6 +11,7 @@ export class WorkerMetrics {
   readonly seriesOwned: Gauge;
   readonly alertsFiring: Gauge;
   readonly modelInfo: Gauge<'version'>;
+  readonly webhookAlerts: Counter<'outcome'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -62,6 +63,12 @@ export class WorkerMetrics {
       name: 'telepipe_worker_model_info',
       help: 'The model version in use (1); "none" = cold-start only',
       labelNames: ['version'],
+      registers,
+    });
+    this.webhookAlerts = new Counter({
+      name: 'telepipe_worker_webhook_alerts_total',
+      help: 'Alerts received on the Alertmanager webhook, by outcome (normal, anomalous, unknown, pending, skipped)',
+      labelNames: ['outcome'],
       registers,
     });
   }

@@ -1,7 +1,8 @@
-// Serves the alert page (page.ts) that every alert's generatorURL points at, and the score API
-// (score-api.ts, docs/openapi/score.yaml):
+// Serves the alert page (page.ts) that every alert's generatorURL points at, the score API
+// (score-api.ts, docs/openapi/score.yaml) and the Alertmanager webhook (webhook.ts):
 //   GET /alert?tenant=…&service=…&instance=…&signal=…&at=<unix ms>
 //   POST /v1/score  {"tenant": …, "service": …, "instance": …, "signal": …, "time"? | "from"?, "to"?}
+//   POST /v1/alertmanager/webhook  Alertmanager's webhook payload (version 4)
 // Scores come from ClickHouse, so any replica can draw any series, also after a restart.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,8 +11,9 @@ import { BaseComponent } from '../../lib/component.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { SeriesId } from '../../models/index.ts';
 import { renderAlertPage } from './page.ts';
-import { answerScoreRequest } from './score-api.ts';
+import { answerScoreRequest, type ApiResponse } from './score-api.ts';
 import type { ScoreStore } from './scores.ts';
+import type { AlertEnricher } from './webhook.ts';
 
 export interface AlertPageConfig {
   /** host:port to listen on; port 0 picks a free one. */
@@ -26,7 +28,9 @@ export interface AlertPageConfig {
 }
 
 /** Largest score API request body. */
-const MAX_BODY_BYTES = 64 * 1024;
+const MAX_SCORE_BODY_BYTES = 64 * 1024;
+/** Largest webhook body: a notification carries every alert of its group. */
+const MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024;
 
 interface Reply {
   status: number;
@@ -47,7 +51,7 @@ export class AlertPageServer extends BaseComponent {
 
   constructor(
     private readonly config: AlertPageConfig,
-    private readonly deps: { scores: ScoreStore; log: Logger },
+    private readonly deps: { scores: ScoreStore; log: Logger; enricher?: AlertEnricher },
   ) {
     super();
   }
@@ -108,7 +112,15 @@ export class AlertPageServer extends BaseComponent {
 
   private async respond(req: IncomingMessage): Promise<Reply> {
     const url = new URL(req.url ?? '/', 'http://page');
-    if (url.pathname === '/v1/score') return this.score(req);
+    if (url.pathname === '/v1/score') {
+      return jsonPost(req, MAX_SCORE_BODY_BYTES, (raw) =>
+        answerScoreRequest(raw, { scores: this.deps.scores, stepMs: this.config.stepMs }),
+      );
+    }
+    const enricher = this.deps.enricher;
+    if (url.pathname === '/v1/alertmanager/webhook' && enricher) {
+      return jsonPost(req, MAX_WEBHOOK_BODY_BYTES, (raw) => enricher.answer(raw));
+    }
     if (req.method !== 'GET' || url.pathname !== '/alert') {
       return {
         status: 404,
@@ -135,34 +147,33 @@ export class AlertPageServer extends BaseComponent {
       body: renderAlertPage({ alertname: this.config.alertname, ...page, scores }),
     };
   }
+}
 
-  private async score(req: IncomingMessage): Promise<Reply> {
-    const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({
-      status,
-      type: 'application/json',
-      body: JSON.stringify(body),
-      ...(headers ? { headers } : {}),
-    });
-    if (req.method !== 'POST') {
-      return json(
-        405,
-        { error: 'method_not_allowed', message: 'POST a JSON body to /v1/score' },
-        { allow: 'POST' },
-      );
-    }
-    const raw = await readBody(req, MAX_BODY_BYTES);
-    if (raw === undefined) {
-      return json(413, {
-        error: 'body_too_large',
-        message: `body is larger than ${MAX_BODY_BYTES} bytes`,
-      });
-    }
-    const { status, body } = await answerScoreRequest(raw, {
-      scores: this.deps.scores,
-      stepMs: this.config.stepMs,
-    });
-    return json(status, body);
+/** A JSON API endpoint: POST only, the body at most `maxBytes`, answered by `answer`. */
+async function jsonPost(
+  req: IncomingMessage,
+  maxBytes: number,
+  answer: (raw: string) => Promise<ApiResponse>,
+): Promise<Reply> {
+  const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({
+    status,
+    type: 'application/json',
+    body: JSON.stringify(body),
+    ...(headers ? { headers } : {}),
+  });
+  if (req.method !== 'POST') {
+    return json(
+      405,
+      { error: 'method_not_allowed', message: `POST a JSON body to ${req.url ?? ''}` },
+      { allow: 'POST' },
+    );
   }
+  const raw = await readBody(req, maxBytes);
+  if (raw === undefined) {
+    return json(413, { error: 'body_too_large', message: `body is larger than ${maxBytes} bytes` });
+  }
+  const { status, body } = await answer(raw);
+  return json(status, body);
 }
 
 /** The request body as text; undefined when it is larger than `limit` bytes. */

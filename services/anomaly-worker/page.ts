@@ -28,6 +28,13 @@ table.facts td { padding: 2px 0; font-variant-numeric: tabular-nums; }
 svg.chart text { font: 11px system-ui, sans-serif; fill: #59636e; } svg.chart text.title { font-size: 13px; font-weight: 600; fill: #1f2328; }
 `;
 
+/** The page of one signal of a series around `atMs`, under the page server's base URL. */
+export function alertPageLink(baseUrl: string, id: SeriesId, signal: string, atMs: number): string {
+  const { tenant, service, instance } = id;
+  const params = new URLSearchParams({ tenant, service, instance, signal, at: String(atMs) });
+  return `${baseUrl}/alert?${params.toString()}`;
+}
+
 export function renderAlertPage(model: AlertPageModel): string {
   const bySignal = groupBySignal(model.scores);
   const at = closestAt(bySignal.get(model.signal) ?? [], model.atMs);

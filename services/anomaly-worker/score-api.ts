@@ -11,7 +11,7 @@
 // `no_data_in_range` (the series has scores, none in the asked range).
 import { z } from 'zod';
 import { GO_SIGNALS, type SeriesId } from '../../models/index.ts';
-import type { StoredScore } from './scores.ts';
+import type { ScoredSeries, StoredScore } from './scores.ts';
 
 /** Longest range one request may ask for. */
 export const MAX_RANGE_MS = 7 * 86_400_000;
@@ -97,7 +97,7 @@ export interface ScoreSource {
     id: SeriesId,
     signal: string,
   ): Promise<{ count: number; firstMs: number; lastMs: number } | undefined>;
-  read(id: SeriesId, fromMs: number, toMs: number, signal?: string): Promise<StoredScore[]>;
+  read(id: ScoredSeries, fromMs: number, toMs: number, signal?: string): Promise<StoredScore[]>;
 }
 
 export interface ApiResponse {
@@ -138,7 +138,13 @@ function scoreJson(s: StoredScore): ScoreJson {
   };
 }
 
-function error(status: number, code: string, message: string, field?: string): ApiResponse {
+/** An error answer: a code for machines, a message for people, the field when one is at fault. */
+export function apiError(
+  status: number,
+  code: string,
+  message: string,
+  field?: string,
+): ApiResponse {
   return { status, body: { error: code, message, ...(field === undefined ? {} : { field }) } };
 }
 
@@ -151,20 +157,20 @@ export async function answerScoreRequest(
   try {
     body = JSON.parse(rawBody);
   } catch (err) {
-    return error(400, 'bad_request', `body is not valid JSON: ${(err as Error).message}`);
+    return apiError(400, 'bad_request', `body is not valid JSON: ${(err as Error).message}`);
   }
   const parsed = parseScoreRequest(body);
-  if (!parsed.ok) return error(400, 'bad_request', parsed.message, parsed.field);
+  if (!parsed.ok) return apiError(400, 'bad_request', parsed.message, parsed.field);
   const { id, signal } = parsed.request;
   const series = `tenant=${id.tenant}, service=${id.service}, instance=${id.instance}, signal=${signal}`;
   const extent = await deps.scores.extent(id, signal);
   if (!extent) {
-    return error(404, 'unknown_series', `unknown series: no scores at all for ${series}`);
+    return apiError(404, 'unknown_series', `unknown series: no scores at all for ${series}`);
   }
   const [fromMs, toMs] = window(parsed.request, extent.lastMs, deps.stepMs);
   const rows = await deps.scores.read(id, fromMs, toMs, signal);
   if (rows.length === 0) {
-    return error(
+    return apiError(
       404,
       'no_data_in_range',
       `no data in range: ${series} has no scores in [${iso(fromMs)}, ${iso(toMs)}); ` +

@@ -18,6 +18,7 @@ export interface ScoredStep {
 /** A stored score of one signal at one step, as the page draws it. */
 export interface StoredScore {
   timestampMs: number;
+  instance: string;
   signal: string;
   observed: number;
   expected: number;
@@ -88,6 +89,9 @@ export function scoreRows(steps: readonly ScoredStep[], bands: BandEstimator): R
   });
 }
 
+/** A series, or with the instance left out every instance of a service. */
+export type ScoredSeries = Omit<SeriesId, 'instance'> & { instance?: string };
+
 export class ScoreStore {
   constructor(private readonly storage: () => Storage) {}
 
@@ -107,12 +111,22 @@ export class ScoreStore {
     });
   }
 
-  /** Scores in [fromMs, toMs), oldest first; of one signal when given, else of every signal. */
-  async read(id: SeriesId, fromMs: number, toMs: number, signal?: string): Promise<StoredScore[]> {
+  /**
+   * Scores in [fromMs, toMs), oldest first; of one signal when given, else of every signal; of
+   * every instance of the service when the instance is left out.
+   */
+  async read(
+    id: ScoredSeries,
+    fromMs: number,
+    toMs: number,
+    signal?: string,
+  ): Promise<StoredScore[]> {
     const { client, dialect, database } = this.storage();
     const sql = scoreQuery(dialect.name, {
       database,
-      ...id,
+      tenant: id.tenant,
+      service: id.service,
+      ...(id.instance === undefined ? {} : { instance: id.instance }),
       fromMs,
       toMs,
       ...(signal === undefined ? {} : { signal }),
@@ -140,6 +154,7 @@ const num = (v: number | string | null): number => (v === null ? Number.NaN : Nu
 function storedScore(row: ScoreRow): StoredScore {
   return {
     timestampMs: num(row.t),
+    instance: row.instance,
     signal: row.signal,
     observed: num(row.observed),
     expected: num(row.expected),

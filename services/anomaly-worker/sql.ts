@@ -184,26 +184,28 @@ export interface ScoreQuery {
   database: string;
   tenant: string;
   service: string;
-  instance: string;
+  /** Only this instance's rows; every instance of the service when absent. */
+  instance?: string;
   fromMs: number;
   toMs: number;
   /** Only this signal's rows; every signal when absent. */
   signal?: string;
 }
 
-/** The stored scores of one series (every signal), oldest first, one row per step and signal. */
+/** Stored scores of a series or a service, oldest first, one row per step, instance and signal. */
 export function scoreQuery(dialect: DialectName, q: ScoreQuery): string {
   const d = sqlDialect(dialect);
   return [
-    `SELECT ${d.time.ms('Timestamp')} AS t, Signal AS signal, Observed AS observed,`,
-    '  Expected AS expected, Lower AS lower, Upper AS upper, Score AS score,',
+    `SELECT ${d.time.ms('Timestamp')} AS t, ServiceInstanceId AS instance, Signal AS signal,`,
+    '  Observed AS observed, Expected AS expected, Lower AS lower, Upper AS upper, Score AS score,',
     '  Anomalous AS anomalous, DrivingSignal AS driving, ModelVersion AS modelVersion, Method AS method',
     `FROM ${q.database}.anomaly_scores`,
     `WHERE TenantId = ${literal(q.tenant)} AND ServiceName = ${literal(q.service)}`,
-    `  AND ServiceInstanceId = ${literal(q.instance)} AND ${d.time.range('Timestamp', q.fromMs, q.toMs)}`,
+    `  AND ${d.time.range('Timestamp', q.fromMs, q.toMs)}`,
+    q.instance === undefined ? '' : `  AND ServiceInstanceId = ${literal(q.instance)}`,
     q.signal === undefined ? '' : `  AND Signal = ${literal(q.signal)}`,
-    'ORDER BY t',
-    'LIMIT 1 BY t, signal',
+    'ORDER BY t, instance, signal',
+    'LIMIT 1 BY t, instance, signal',
   ]
     .filter(Boolean)
     .join('\n');
@@ -236,6 +238,7 @@ export interface ScoreExtentRow {
 
 export interface ScoreRow {
   t: number | string;
+  instance: string;
   signal: string;
   observed: number | string | null;
   expected: number | string | null;

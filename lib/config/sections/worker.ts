@@ -209,6 +209,33 @@ const pageSchema = z
   .strict()
   .prefault({});
 
+const labelNames = (defaults: string[]) => z.array(z.string().min(1)).min(1).default(defaults);
+
+/**
+ * The Alertmanager webhook (POST /v1/alertmanager/webhook on the page server): which alert labels
+ * name the series a threshold alert is about, and how its verdict is taken (docs/alerts.md).
+ */
+const enrichmentSchema = z
+  .object({
+    /** Labels naming the tenant, first present wins; none present = `defaultTenant`. */
+    tenantLabels: labelNames(['tenant', 'tenant_id']),
+    /** The tenant of data ingested without one (the processor's default). */
+    defaultTenant: z.string().min(1).default('default'),
+    serviceLabels: labelNames(['service', 'service_name', 'job']),
+    /** An instance no scored series has (Prometheus `host:port`, say) = every instance. */
+    instanceLabels: labelNames(['instance', 'pod', 'service_instance_id']),
+    /** alertname → Go signal, for alerts without a `signal` label naming one. */
+    alertSignals: z.record(z.string(), z.enum(GO_SIGNAL_NAMES)).default({}),
+    /** Scores this long before the alert's start count towards its verdict. */
+    lookbackSeconds: positiveInt(300),
+    /** While the alert's start step is not scored yet, answer 503 (Alertmanager retries) this long. */
+    maxWaitSeconds: positiveInt(300),
+    /** endsAt of a firing enriched alert, ahead of each notification; must outlast repeat_interval. */
+    holdSeconds: positiveInt(3600),
+  })
+  .strict()
+  .prefault({});
+
 const replaySchema = z
   .object({
     /** ISO time to start the data clock at (replay history); empty = real time. */
@@ -250,6 +277,7 @@ export const workerSchema = z
     coldStart: coldStartSchema,
     alerts: alertsSchema,
     page: pageSchema,
+    enrichment: enrichmentSchema,
     replay: replaySchema,
   })
   .strict()

@@ -123,5 +123,16 @@ describe('series queries, old dialect (ClickHouse 18.16)', () => {
       drivingSignal: 'goroutines',
     });
     expect(read.find((r) => r.signal === 'heap_inuse')?.observed).toBeNaN();
+    expect(new Set(read.map((r) => r.instance))).toEqual(new Set([id.instance]));
+    // Without the instance: every instance of the service (the webhook's read).
+    const service = await store.read(
+      { tenant: id.tenant, service: id.service },
+      at,
+      at + 3 * FIXTURE_STEP_MS,
+      'goroutines',
+    );
+    expect(service.map((r) => [r.timestampMs, r.instance])).toEqual(
+      goroutines.map((r) => [r.timestampMs, id.instance]),
+    );
   });
 });

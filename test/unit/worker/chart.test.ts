@@ -89,6 +89,7 @@ describe('renderAlertPage', () => {
   const stored = (signal: string, cold: boolean): StoredScore[] =>
     points(30, 20).map((p) => ({
       timestampMs: p.timestampMs,
+      instance: 'pod-1',
       signal,
       observed: p.observed,
       expected: p.expected,

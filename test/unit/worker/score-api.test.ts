@@ -1,13 +1,12 @@
 // The score API without a server: request validation (400 naming the field), unknown series,
 // a range without data, and the answer's shape, from a fake score store.
 import { describe, expect, it } from 'vitest';
-import type { SeriesId } from '../../../models/index.ts';
 import {
   answerScoreRequest,
   parseScoreRequest,
   type ScoreSource,
 } from '../../../services/anomaly-worker/score-api.ts';
-import type { StoredScore } from '../../../services/anomaly-worker/scores.ts';
+import type { ScoredSeries, StoredScore } from '../../../services/anomaly-worker/scores.ts';
 
 const SERIES = { tenant: 'acme', service: 'checkout', instance: 'pod-1', signal: 'goroutines' };
 const T = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -79,6 +78,7 @@ describe('parseScoreRequest', () => {
 function stored(i: number): StoredScore {
   return {
     timestampMs: T + i * STEP,
+    instance: 'pod-1',
     signal: 'goroutines',
     observed: 200 + i,
     expected: 200,
@@ -95,7 +95,7 @@ function stored(i: number): StoredScore {
 /** Scores at steps 0..3 for SERIES; nothing for anything else. */
 function fakeStore(): ScoreSource & { reads: Array<[number, number, string | undefined]> } {
   const rows = [0, 1, 2, 3].map(stored);
-  const known = (id: SeriesId, signal: string) =>
+  const known = (id: ScoredSeries, signal: string) =>
     id.tenant === 'acme' &&
     id.service === 'checkout' &&
     id.instance === 'pod-1' &&

@@ -148,8 +148,13 @@ describe('series queries, modern dialect (chDB)', () => {
       anomalous: i === 2,
       drivingSignal: 'goroutines',
     });
+    // A second instance of the service: left out of the series' reads, in the service's.
+    const other = { ...id, instance: 'pod-b' };
     const rows = scoreRows(
-      [0, 1, 2].map((i) => ({ id, score: step(i) })),
+      [0, 1, 2].flatMap((i) => [
+        { id, score: step(i) },
+        { id: other, score: step(i) },
+      ]),
       new BandEstimator(),
     );
     const columns = dialect.columns(ANOMALY_SCORES);
@@ -179,6 +184,26 @@ describe('series queries, modern dialect (chDB)', () => {
         sql: scoreExtentQuery('modern', { database: DATABASE, ...id, signal: 'heap_inuse' }),
         format: 'JSONEachRow',
       },
+      // The webhook's: every instance of the service.
+      {
+        sql: scoreQuery('modern', {
+          database: DATABASE,
+          tenant: id.tenant,
+          service: id.service,
+          fromMs: at,
+          toMs: at + 3 * FIXTURE_STEP_MS,
+        }),
+        format: 'JSONEachRow',
+      },
+    ]);
+    const service = results[6] as unknown as ScoreRow[];
+    expect(service.map((r) => [Number(r.t), r.instance])).toEqual([
+      [at, 'pod-a'],
+      [at, 'pod-b'],
+      [at + FIXTURE_STEP_MS, 'pod-a'],
+      [at + FIXTURE_STEP_MS, 'pod-b'],
+      [at + 2 * FIXTURE_STEP_MS, 'pod-a'],
+      [at + 2 * FIXTURE_STEP_MS, 'pod-b'],
     ]);
     const read = results[1] as unknown as ScoreRow[];
     expect((results[2] as unknown as ScoreRow[]).map((r) => Number(r.observed))).toEqual([
