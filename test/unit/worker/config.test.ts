@@ -59,4 +59,29 @@ describe('worker config', () => {
       /worker.replay.from/,
     );
   });
+
+  it('maps threshold alerts to series for the webhook, from a file or the environment', () => {
+    const { worker } = loadConfig({
+      env: {
+        TELEPIPE_WORKER__ENRICHMENT__ALERT_SIGNALS: '{"HighGoroutines": "goroutines"}',
+        TELEPIPE_WORKER__ENRICHMENT__HOLD_SECONDS: '1800',
+      },
+    });
+    expect(worker.enrichment).toEqual({
+      tenantLabels: ['tenant', 'tenant_id'],
+      defaultTenant: 'default',
+      serviceLabels: ['service', 'service_name', 'job'],
+      instanceLabels: ['instance', 'pod', 'service_instance_id'],
+      alertSignals: { HighGoroutines: 'goroutines' },
+      lookbackSeconds: 300,
+      maxWaitSeconds: 300,
+      holdSeconds: 1800,
+    });
+    expect(() =>
+      parseConfig({ worker: { enrichment: { alertSignals: { HighCpu: 'cpu' } } } }),
+    ).toThrow(/worker.enrichment.alertSignals.HighCpu/);
+    expect(() => parseConfig({ worker: { enrichment: { serviceLabels: [] } } })).toThrow(
+      /worker.enrichment.serviceLabels/,
+    );
+  });
 });
