@@ -10,7 +10,7 @@
 //                                                                      │
 //                                                                      ▼
 //                                                                Alertmanager
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Counter } from 'prom-client';
@@ -60,7 +60,7 @@ export async function runAll(config: Config, options: RunAllOptions): Promise<vo
   const ingest = await createIngestService(config);
   const processor = await startProcessor(config);
   const worker = await createWorkerService(config);
-  const example = options.example ? startExampleService(ingest.grpcPort()) : undefined;
+  const example = options.example ? await startExampleService(ingest.grpcPort()) : undefined;
   printWhereToLook(
     config,
     ingest.grpcPort(),
@@ -129,13 +129,18 @@ function useLocalKeyring(config: Config): void {
 const EXAMPLE_DIR = join(REPO_ROOT, 'examples/go-service');
 const EXAMPLE_PORT = 8088;
 
-function startExampleService(grpcPort: number): ChildProcess | undefined {
+/** Builds and starts the example; the build runs beside the services, so it must not block them. */
+async function startExampleService(grpcPort: number): Promise<ChildProcess | undefined> {
   say('building examples/go-service with `go build`…');
-  const build = spawnSync('go', ['build', '-o', 'go-service', '.'], {
+  const build = spawn('go', ['build', '-o', 'go-service', '.'], {
     cwd: EXAMPLE_DIR,
     stdio: 'inherit',
   });
-  if (build.error || build.status !== 0) {
+  const status = await new Promise<number | null>((resolve) => {
+    build.once('error', () => resolve(null));
+    build.once('close', resolve);
+  });
+  if (status !== 0) {
     say('could not build the example Go service (is Go installed?); the pipeline runs without it');
     return undefined;
   }

@@ -71,6 +71,7 @@ function enrichmentConfig(config: Config): EnrichmentConfig {
     ...e,
     lookbackMs: e.lookbackSeconds * 1000,
     maxWaitMs: e.maxWaitSeconds * 1000,
+    pendingWaitMs: e.pendingWaitSeconds * 1000,
     holdMs: e.holdSeconds * 1000,
     stepMs: stepSeconds * 1000,
     ownAlertname: alerts.alertname,

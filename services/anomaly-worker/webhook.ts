@@ -8,8 +8,9 @@
 // No loops: alerts that already carry `anomaly_verdict`, and the worker's own alerts, are
 // skipped. No state: when a verdict changes (unknown → normal, normal → anomalous) the copy
 // with the old verdict is found in Alertmanager and resolved, so any replica can answer.
-// Answers 503 (Alertmanager retries the notification) while the alert's start step is not
-// scored yet, and when no Alertmanager took the copies.
+// While the alert's start step is not scored yet (scores lag by the ingest delay and a step) the
+// request waits for it, up to `pendingWaitMs`; then it is answered 503 and Alertmanager retries
+// the notification. Also 503 when no Alertmanager took the copies.
 import { z } from 'zod';
 import type {
   AlertmanagerClient,
@@ -36,7 +37,10 @@ export interface EnrichmentConfig {
   /** alertname → signal, for alerts without a `signal` label naming a Go signal. */
   alertSignals: Readonly<Partial<Record<string, string>>>;
   lookbackMs: number;
+  /** How long after the alert's start its step may still be unscored before it is unknown. */
   maxWaitMs: number;
+  /** How long one request waits for the start step to be scored before answering 503. */
+  pendingWaitMs: number;
   holdMs: number;
   stepMs: number;
   /** The worker's own alertname: those alerts are the model's verdict already. */
@@ -117,18 +121,24 @@ export interface AlertEnricherDeps {
   /** Counts each alert's outcome (verdict, pending or skipped). */
   onJudged?: (outcome: AlertJudgement['verdict']) => void;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** How often a waiting request looks for the scores of a pending alert. */
+const PENDING_POLL_MS = 2500;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class AlertEnricher {
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
     private readonly config: EnrichmentConfig,
     private readonly deps: AlertEnricherDeps,
   ) {
     this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** Answers one webhook call with its raw body. */
@@ -149,9 +159,8 @@ export class AlertEnricher {
   }
 
   private async enrich(alerts: readonly WebhookAlert[]): Promise<ApiResponse> {
+    const judged = await this.judgeWaiting(alerts);
     const now = this.now();
-    const judged: Judged[] = [];
-    for (const alert of alerts) judged.push(await this.judge(alert, now));
     const judgements = judged.map((j) => j.judgement);
     for (const j of judgements) this.deps.onJudged?.(j.verdict);
     const copies = judged.flatMap((j) => (j.copy ? [j.copy] : []));
@@ -174,6 +183,19 @@ export class AlertEnricher {
       );
     }
     return { status: 200, body: { alerts: judgements, alertmanagers: delivered } };
+  }
+
+  /** Judges every alert; pending ones again every poll until they are not, or the wait is over. */
+  private async judgeWaiting(alerts: readonly WebhookAlert[]): Promise<Judged[]> {
+    const deadline = this.now() + this.config.pendingWaitMs;
+    const judged: Judged[] = [];
+    for (const alert of alerts) judged.push(await this.judge(alert, this.now()));
+    for (;;) {
+      const pending = judged.flatMap((j, i) => (j.judgement.verdict === 'pending' ? [i] : []));
+      if (pending.length === 0 || this.now() >= deadline) return judged;
+      await this.sleep(Math.min(PENDING_POLL_MS, deadline - this.now()));
+      for (const i of pending) judged[i] = await this.judge(alerts[i]!, this.now());
+    }
   }
 
   private async judge(alert: WebhookAlert, now: number): Promise<Judged> {

@@ -101,7 +101,7 @@ async function dumpAllTables(): Promise<string> {
 
 describe('a real Go service through the whole pipeline', () => {
   beforeAll(async () => {
-    const binary = buildGoService(mkdtempSync(join(tmpdir(), 'telepipe-e2e-bin-')));
+    const binary = await buildGoService(mkdtempSync(join(tmpdir(), 'telepipe-e2e-bin-')));
     await runMigrations(config);
     ingest = await createIngestService(config);
     processor = await startProcessor(config);

@@ -1,6 +1,6 @@
 // Builds and runs examples/go-service (the OpenTelemetry Go SDK service) for end-to-end
 // tests, pointed at a running telepipe ingest.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
@@ -18,13 +18,21 @@ export interface SentValues {
   nonPii: string[];
 }
 
-export function buildGoService(outDir: string): string {
+/**
+ * `go build` of the example. Asynchronous: on a fresh machine it downloads the OpenTelemetry
+ * modules first, and a test worker blocked that long loses its connection to vitest.
+ */
+export async function buildGoService(outDir: string): Promise<string> {
   const binary = join(outDir, 'go-service');
-  const result = spawnSync('go', ['build', '-o', binary, '.'], {
-    cwd: EXAMPLE_DIR,
-    encoding: 'utf8',
+  const child = spawn('go', ['build', '-o', binary, '.'], { cwd: EXAMPLE_DIR });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
   });
-  if (result.status !== 0) throw new Error(`go build failed:\n${result.stdout}${result.stderr}`);
+  if (code !== 0) throw new Error(`go build failed:\n${output}`);
   return binary;
 }
 

@@ -228,8 +228,10 @@ const enrichmentSchema = z
     alertSignals: z.record(z.string(), z.enum(GO_SIGNAL_NAMES)).default({}),
     /** Scores this long before the alert's start count towards its verdict. */
     lookbackSeconds: positiveInt(300),
-    /** While the alert's start step is not scored yet, answer 503 (Alertmanager retries) this long. */
+    /** How long after the alert's start its step may still be unscored before it is unknown. */
     maxWaitSeconds: positiveInt(300),
+    /** One request waits this long for the start step to be scored, then answers 503. */
+    pendingWaitSeconds: z.number().nonnegative().default(90),
     /** endsAt of a firing enriched alert, ahead of each notification; must outlast repeat_interval. */
     holdSeconds: positiveInt(3600),
   })

@@ -133,6 +133,8 @@ beforeAll(async () => {
     model: { dir: modelsDir },
     retrain: { intervalHours: 0 },
     page: { address: `127.0.0.1:${pagePort}` },
+    // Answer 503 soon, so the test sees Alertmanager retry.
+    enrichment: { pendingWaitSeconds: 1 },
   });
   worker = await createWorkerService(config);
 }, 60_000);
@@ -223,6 +225,15 @@ describe('Alertmanager → webhook → worker → Alertmanager', () => {
       true,
     );
     expect(late[0]!.labels).toMatchObject({ job: LATE.service, anomaly_verdict: 'normal' });
+  });
+
+  it('routes telepipe_bypass alerts straight to on-call, unjudged', async () => {
+    const labels = { alertname: 'TelepipeVerdictWebhookFailing', telepipe_bypass: 'true' };
+    await client.postAlerts(am!.url, [{ labels, annotations: {} }]);
+    const [bypass] = await client.getAlerts(am!.url, {
+      filter: ['alertname="TelepipeVerdictWebhookFailing"'],
+    });
+    expect(bypass).toMatchObject({ labels, receivers: [{ name: 'oncall' }] });
   });
 
   it('answers a malformed notification with a 400 naming the field', async () => {

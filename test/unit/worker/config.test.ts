@@ -75,6 +75,7 @@ describe('worker config', () => {
       alertSignals: { HighGoroutines: 'goroutines' },
       lookbackSeconds: 300,
       maxWaitSeconds: 300,
+      pendingWaitSeconds: 90,
       holdSeconds: 1800,
     });
     expect(() =>

@@ -28,6 +28,7 @@ const CONFIG: EnrichmentConfig = {
   alertSignals: { HighHeap: 'heap_inuse' },
   lookbackMs: 5 * MIN,
   maxWaitMs: 5 * MIN,
+  pendingWaitMs: 0,
   holdMs: 60 * MIN,
   stepMs: STEP,
   ownAlertname: 'GoRuntimeAnomaly',
@@ -70,9 +71,12 @@ function scoreRows(): Map<string, StoredScore[]> {
 }
 
 function fakeScores(rows = scoreRows()) {
+  const add = (key: string, more: StoredScore[]) =>
+    rows.set(key, [...(rows.get(key) ?? []), ...more]);
   const reads: Array<{ id: ScoredSeries; from: number; to: number; signal?: string }> = [];
   return {
     reads,
+    add,
     read(id: ScoredSeries, from: number, to: number, signal?: string): Promise<StoredScore[]> {
       reads.push({ id, from, to, ...(signal === undefined ? {} : { signal }) });
       const all = rows.get(`${id.tenant}/${id.service}`) ?? [];
@@ -117,8 +121,17 @@ class FakeAlertmanager {
   }
 }
 
-function setup(options: { now?: number; alertmanagers?: number } = {}) {
-  const now = options.now ?? T + 3 * STEP;
+function setup(
+  options: {
+    now?: number;
+    alertmanagers?: number;
+    pendingWaitMs?: number;
+    /** Runs on each wait of a pending request, after the clock moved on. */
+    onSleep?: (scores: ReturnType<typeof fakeScores>) => void;
+  } = {},
+) {
+  let now = options.now ?? T + 3 * STEP;
+  const sleeps: number[] = [];
   const managers = new Map(
     Array.from({ length: options.alertmanagers ?? 1 }, (_, i) => [
       `http://am-${i}:9093`,
@@ -128,7 +141,8 @@ function setup(options: { now?: number; alertmanagers?: number } = {}) {
   const filters: string[][] = [];
   const scores = fakeScores();
   const outcomes: string[] = [];
-  const enricher = new AlertEnricher(CONFIG, {
+  const config = { ...CONFIG, pendingWaitMs: options.pendingWaitMs ?? 0 };
+  const enricher = new AlertEnricher(config, {
     scores,
     client: {
       postAlerts: (url, alerts) =>
@@ -148,9 +162,15 @@ function setup(options: { now?: number; alertmanagers?: number } = {}) {
     log: silentLogger,
     onJudged: (o) => outcomes.push(o),
     now: () => now,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      now += ms;
+      options.onSleep?.(scores);
+      return Promise.resolve();
+    },
   });
   const first = [...managers.values()][0]!;
-  return { enricher, managers, first, scores, filters, outcomes, now };
+  return { enricher, managers, first, scores, filters, outcomes, now, sleeps };
 }
 
 function alert(labels: Record<string, string>, overrides: Partial<WebhookAlert> = {}) {
@@ -353,6 +373,31 @@ describe('AlertEnricher', () => {
     const old = setup({ now: T + CONFIG.maxWaitMs + STEP });
     expect((await old.enricher.answer(payload(alert(labels)))).status).toBe(200);
     expect(posted(old.first)[0]!.labels['anomaly_verdict']).toBe('unknown');
+  });
+
+  it('waits in the request for the start step to be scored', async () => {
+    const { enricher, first, sleeps, outcomes } = setup({
+      pendingWaitMs: 10_000,
+      onSleep: (scores) => {
+        if (sleeps.length === 2)
+          scores.add('default/late', [stored('late-0', -1), stored('late-0', 0)]);
+      },
+    });
+    const answer = await enricher.answer(
+      payload(alert({ alertname: 'HighGoroutines', job: 'late' })),
+    );
+    expect(answer.status).toBe(200);
+    expect(sleeps).toEqual([2500, 2500]);
+    expect(posted(first)[0]!.labels['anomaly_verdict']).toBe('normal');
+    expect(outcomes).toEqual(['normal']);
+
+    const waited = setup({ pendingWaitMs: 6000 });
+    const late = await waited.enricher.answer(
+      payload(alert({ alertname: 'HighGoroutines', job: 'late' })),
+    );
+    expect(late.status).toBe(503);
+    expect(waited.sleeps).toEqual([2500, 2500, 1000]);
+    expect(waited.outcomes).toEqual(['pending']);
   });
 
   it('resolves the copy when the original resolves, judged up to its end', async () => {
