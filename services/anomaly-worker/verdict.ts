@@ -30,7 +30,7 @@ export type VerdictResult<S extends VerdictStep> =
   | { verdict: 'pending' };
 
 /** The steps of `steps` inside the window (start of the lookback to untilMs, inclusive). */
-export function inVerdictWindow<S extends VerdictStep>(steps: readonly S[], w: VerdictWindow): S[] {
+function inVerdictWindow<S extends VerdictStep>(steps: readonly S[], w: VerdictWindow): S[] {
   const from = w.startsAtMs - w.lookbackMs;
   return steps.filter((s) => s.timestampMs >= from && s.timestampMs <= w.untilMs);
 }
