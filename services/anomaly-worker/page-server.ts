@@ -11,7 +11,8 @@ import { BaseComponent } from '../../lib/component.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { SeriesId } from '../../models/index.ts';
 import { renderAlertPage } from './page.ts';
-import { answerScoreRequest, type ApiResponse } from './score-api.ts';
+import type { ApiResponse } from './json-api.ts';
+import { answerScoreRequest } from './score-api.ts';
 import type { ScoreStore } from './scores.ts';
 import type { AlertEnricher } from './webhook.ts';
 

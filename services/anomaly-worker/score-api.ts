@@ -11,6 +11,7 @@
 // `no_data_in_range` (the series has scores, none in the asked range).
 import { z } from 'zod';
 import { GO_SIGNALS, type SeriesId } from '../../models/index.ts';
+import { apiError, parseJsonBody, validationProblem, type ApiResponse } from './json-api.ts';
 import type { ScoredSeries, StoredScore } from './scores.ts';
 
 /** Longest range one request may ask for. */
@@ -66,17 +67,7 @@ export type ParsedScoreRequest =
 /** Validates a parsed JSON body; the error names the (first) offending field. */
 export function parseScoreRequest(body: unknown): ParsedScoreRequest {
   const parsed = scoreRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({
-      field: issueField(i),
-      message: i.message,
-    }));
-    return {
-      ok: false,
-      field: issues[0]?.field ?? '',
-      message: issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; '),
-    };
-  }
+  if (!parsed.success) return { ok: false, ...validationProblem(parsed.error) };
   const { tenant, service, instance, signal, time: at, from, to } = parsed.data;
   const id = { tenant, service, instance };
   if (at !== undefined) return { ok: true, request: { id, signal, mode: 'at', fromMs: at } };
@@ -86,11 +77,6 @@ export function parseScoreRequest(body: unknown): ParsedScoreRequest {
   return { ok: true, request: { id, signal, mode: 'latest' } };
 }
 
-function issueField(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return issue.keys.join(', ');
-  return issue.path.map(String).join('.') || '(body)';
-}
-
 /** What the API reads: ScoreStore. */
 export interface ScoreSource {
   extent(
@@ -98,11 +84,6 @@ export interface ScoreSource {
     signal: string,
   ): Promise<{ count: number; firstMs: number; lastMs: number } | undefined>;
   read(id: ScoredSeries, fromMs: number, toMs: number, signal?: string): Promise<StoredScore[]>;
-}
-
-export interface ApiResponse {
-  status: number;
-  body: unknown;
 }
 
 export interface ScoreJson {
@@ -138,28 +119,14 @@ function scoreJson(s: StoredScore): ScoreJson {
   };
 }
 
-/** An error answer: a code for machines, a message for people, the field when one is at fault. */
-export function apiError(
-  status: number,
-  code: string,
-  message: string,
-  field?: string,
-): ApiResponse {
-  return { status, body: { error: code, message, ...(field === undefined ? {} : { field }) } };
-}
-
 /** Answers one POST /v1/score with its raw body. */
 export async function answerScoreRequest(
   rawBody: string,
   deps: { scores: ScoreSource; stepMs: number },
 ): Promise<ApiResponse> {
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody);
-  } catch (err) {
-    return apiError(400, 'bad_request', `body is not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = parseScoreRequest(body);
+  const body = parseJsonBody(rawBody);
+  if (!body.ok) return body.answer;
+  const parsed = parseScoreRequest(body.value);
   if (!parsed.ok) return apiError(400, 'bad_request', parsed.message, parsed.field);
   const { id, signal } = parsed.request;
   const series = `tenant=${id.tenant}, service=${id.service}, instance=${id.instance}, signal=${signal}`;

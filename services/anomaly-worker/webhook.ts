@@ -20,8 +20,8 @@ import type {
 import type { Logger } from '../../lib/log.ts';
 import { GO_SIGNALS } from '../../models/index.ts';
 import { alertPageLink } from './page.ts';
-import { apiError, type ApiResponse } from './score-api.ts';
-import type { ScoredSeries, StoredScore } from './scores.ts';
+import { apiError, parseJsonBody, validationProblem, type ApiResponse } from './json-api.ts';
+import type { ScoreSource } from './score-api.ts';
 import { anomalyVerdict, type Verdict } from './verdict.ts';
 
 export const VERDICT_LABEL = 'anomaly_verdict';
@@ -110,9 +110,7 @@ interface Judged {
 }
 
 export interface AlertEnricherDeps {
-  scores: {
-    read(id: ScoredSeries, fromMs: number, toMs: number, signal?: string): Promise<StoredScore[]>;
-  };
+  scores: Pick<ScoreSource, 'read'>;
   client: Pick<AlertmanagerClient, 'postAlerts' | 'getAlerts'>;
   /** Every Alertmanager of the cluster: each one gets the copies. */
   alertmanagerUrls: readonly string[];
@@ -143,17 +141,12 @@ export class AlertEnricher {
 
   /** Answers one webhook call with its raw body. */
   async answer(rawBody: string): Promise<ApiResponse> {
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody);
-    } catch (err) {
-      return apiError(400, 'bad_request', `body is not valid JSON: ${(err as Error).message}`);
-    }
-    const parsed = webhookSchema.safeParse(body);
+    const body = parseJsonBody(rawBody);
+    if (!body.ok) return body.answer;
+    const parsed = webhookSchema.safeParse(body.value);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path.map(String).join('.') || '(body)';
-      return apiError(400, 'bad_request', `${field}: ${issue.message}`, field);
+      const { field, message } = validationProblem(parsed.error);
+      return apiError(400, 'bad_request', message, field);
     }
     return this.enrich(parsed.data.alerts);
   }

@@ -3,27 +3,15 @@
 // port, without gossip, its data in a temporary folder. Stopped and removed by `stop`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlertmanagerServer } from '../../infra/stack/servers.ts';
 import { waitUntil } from '../../infra/stack/processes.ts';
+import { freePort } from './stack.ts';
 
 export interface PrivateAlertmanager {
   url: string;
   stop(): Promise<void>;
-}
-
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startAlertmanager(configYaml: string): Promise<PrivateAlertmanager> {

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createServer } from 'node:net';
+import { freePort } from './stack.ts';
 
 const EXAMPLE_DIR = resolve(import.meta.dirname, '../../examples/go-service');
 
@@ -34,14 +34,6 @@ export async function buildGoService(outDir: string): Promise<string> {
   });
   if (code !== 0) throw new Error(`go build failed:\n${output}`);
   return binary;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 export class GoService {

@@ -1,10 +1,20 @@
 // Helpers for tests against the real local stack: each test gets its own Kafka topics
 // and ClickHouse database, so tests never see each other's data.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../lib/config/index.ts';
 
 export const silentLogger = pino({ level: 'silent' });
+
+/** A port nothing listens on right now (for servers that must know their port up front). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 /** A short unique suffix for topic and database names. */
 export function uniqueSuffix(): string {

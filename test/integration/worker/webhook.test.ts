@@ -19,13 +19,9 @@ import { createWorkerService, type WorkerService } from '../../../services/anoma
 import { BandEstimator, ScoreStore, scoreRows } from '../../../services/anomaly-worker/scores.ts';
 import { openStorage, type Storage } from '../../../services/anomaly-worker/storage.ts';
 import { waitUntil } from '../../../infra/stack/processes.ts';
-import {
-  freePort,
-  startAlertmanager,
-  type PrivateAlertmanager,
-} from '../../support/alertmanager.ts';
+import { startAlertmanager, type PrivateAlertmanager } from '../../support/alertmanager.ts';
 import { dropTestDatabase, migrateTestDatabase } from '../../support/clickhouse.ts';
-import { testConfig, uniqueSuffix } from '../../support/stack.ts';
+import { freePort, testConfig, uniqueSuffix } from '../../support/stack.ts';
 
 const STEP_MS = 15_000;
 const suffix = uniqueSuffix();
