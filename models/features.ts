@@ -1,6 +1,7 @@
-// Multivariate series, per-series robust normalization and gap handling.
+// Multivariate series, gap handling and the model's windows.
 // Training, offline scoring and the streaming detector all go through these functions, so a
 // window means the same thing everywhere.
+import { RollingNormalizer } from './online/rolling-normalizer.ts';
 
 /** The Go runtime signals the anomaly worker scores, in model input order. */
 export const GO_SIGNALS = [
@@ -53,91 +54,23 @@ export function sliceSeries(series: MultiSeries, from: number, to: number): Mult
   };
 }
 
-/** Per-feature location and scale, fitted on one series and stored with the model. */
-export interface Normalization {
-  median: number[];
-  scale: number[];
+/**
+ * How model input is normalized: each signal in robust-z units of its last `baselineSteps`
+ * observed values, once it has `minSteps` of them. Stored with the model.
+ */
+export interface InputNormalization {
+  baselineSteps: number;
+  minSteps: number;
+}
+
+export const DEFAULT_INPUT_NORMALIZATION: InputNormalization = { baselineSteps: 256, minSteps: 4 };
+
+export function newNormalizer(normalization: InputNormalization): RollingNormalizer {
+  return new RollingNormalizer(normalization.baselineSteps, normalization.minSteps);
 }
 
 /** Normalized values are clipped before they reach the LSTM: one wild sample must not saturate it. */
 export const INPUT_CLIP = 10;
-
-/** Model input of an absent feature (see GapFiller): its normalized median. */
-export const ABSENT_INPUT = 0;
-
-/** 1.4826 * MAD estimates the standard deviation of normal data. */
-const MAD_TO_SIGMA = 1.4826;
-/** Mean absolute deviation to sigma, the fallback when more than half the values are equal. */
-const MEAN_AD_TO_SIGMA = 1.2533;
-
-export function median(sorted: ArrayLike<number>): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const mid = n >> 1;
-  const upper = sorted[mid] ?? Number.NaN;
-  return n % 2 === 1 ? upper : ((sorted[mid - 1] ?? upper) + upper) / 2;
-}
-
-function finiteSorted(values: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(values.length);
-  let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] ?? Number.NaN;
-    if (Number.isFinite(v)) out[n++] = v;
-  }
-  return out.subarray(0, n).sort();
-}
-
-/**
- * What `robustStats` gives for a feature without a single finite value. A normalization holding
- * exactly this for a feature has no statistics for it (the feature was absent where it was
- * fitted); real data practically never gives a median of exactly 0 with a scale of exactly 1.
- */
-export const NO_STATS: Readonly<{ median: number; scale: number }> = { median: 0, scale: 1 };
-
-/** Whether `norm` was fitted on values of `feature` (see NO_STATS). */
-export function hasStats(norm: Normalization, feature: number): boolean {
-  const median = norm.median[feature];
-  const scale = norm.scale[feature];
-  if (median === undefined || scale === undefined) return false;
-  if (!Number.isFinite(median) || !(scale > 0)) return false;
-  return !(median === NO_STATS.median && scale === NO_STATS.scale);
-}
-
-/**
- * Median and a robust sigma of the finite values. A constant signal (MAD and mean deviation 0)
- * gets a scale from its magnitude, so a later change still shows up as a finite z-score.
- */
-export function robustStats(values: ArrayLike<number>): { median: number; scale: number } {
-  const sorted = finiteSorted(values);
-  if (sorted.length === 0) return { ...NO_STATS };
-  const center = median(sorted);
-  const deviations = sorted.map((v) => Math.abs(v - center)).sort();
-  let scale = MAD_TO_SIGMA * median(deviations);
-  if (!(scale > 0)) {
-    let sum = 0;
-    for (const d of deviations) sum += d;
-    scale = (MEAN_AD_TO_SIGMA * sum) / deviations.length;
-  }
-  const floor = Math.max(Math.abs(center) * 1e-3, 1e-12);
-  return {
-    median: center,
-    scale: scale > floor ? scale : Math.max(floor, Math.abs(center) * 0.01),
-  };
-}
-
-export function fitNormalization(series: MultiSeries): Normalization {
-  const stats = series.values.map((column) => robustStats(column));
-  return { median: stats.map((s) => s.median), scale: stats.map((s) => s.scale) };
-}
-
-export function normalizeValue(value: number, norm: Normalization, feature: number): number {
-  return (value - (norm.median[feature] ?? 0)) / (norm.scale[feature] ?? 1);
-}
-
-export function denormalizeValue(z: number, norm: Normalization, feature: number): number {
-  return z * (norm.scale[feature] ?? 1) + (norm.median[feature] ?? 0);
-}
 
 export function clipInput(z: number): number {
   return z > INPUT_CLIP ? INPUT_CLIP : z < -INPUT_CLIP ? -INPUT_CLIP : z;
@@ -152,50 +85,62 @@ export interface GapPolicy {
 export const DEFAULT_GAP_POLICY: GapPolicy = { maxGapSteps: 4 };
 
 /**
- * A series ready for windowing: normalized, clipped, short gaps forward-filled, absent features
- * at their normalized median 0.
- * `observed[t * F + f]` is 0 where the value was filled or absent (its error must not count);
- * `runLength[t]` counts the consecutive steps ending at t with every feature present (0 = a long
- * gap or an absent feature at t), so a window ending at t is usable for training when
- * `runLength[t] >= window`.
+ * A series ready for windowing, normalized the way the detector does it online: every step's
+ * model input is the raw values in robust-z units of each signal's rolling median and scale *at
+ * that step* (`RollingNormalizer` over the preceding values). Training and scoring therefore see
+ * the same numbers, and nothing fitted on a later row normalizes an earlier one.
+ * `raw[t * F + f]` holds the value with short gaps forward-filled (NaN where absent);
+ * `observed` is 0 where the value was filled or absent; `median` / `scale` are the baseline
+ * before step t (NaN while the signal is not scored yet); `runLength[t]` counts the consecutive
+ * steps ending at t with every feature present.
  */
 export interface PreparedSeries {
   length: number;
   featureCount: number;
-  rows: Float32Array;
+  raw: Float64Array;
   observed: Uint8Array;
+  median: Float64Array;
+  scale: Float64Array;
   runLength: Int32Array;
 }
 
 export function prepareSeries(
   series: MultiSeries,
-  norm: Normalization,
+  normalization: InputNormalization,
   gaps: GapPolicy = DEFAULT_GAP_POLICY,
 ): PreparedSeries {
   const length = seriesLength(series);
-  const featureCount = series.features.length;
-  const rows = new Float32Array(length * featureCount);
-  const observed = new Uint8Array(length * featureCount);
-  const runLength = new Int32Array(length);
-  const gapFiller = new GapFiller(featureCount, gaps.maxGapSteps);
-  const raw = new Float64Array(featureCount);
+  const F = series.features.length;
+  const prepared: PreparedSeries = {
+    length,
+    featureCount: F,
+    raw: new Float64Array(length * F),
+    observed: new Uint8Array(length * F),
+    median: new Float64Array(length * F),
+    scale: new Float64Array(length * F),
+    runLength: new Int32Array(length),
+  };
+  const gapFiller = new GapFiller(F, gaps.maxGapSteps);
+  const normalizers = series.features.map(() => newNormalizer(normalization));
+  const row = new Float64Array(F);
   let run = 0;
   for (let t = 0; t < length; t++) {
-    for (let f = 0; f < featureCount; f++) raw[f] = series.values[f]?.[t] ?? Number.NaN;
-    const step = gapFiller.push(raw);
+    for (let f = 0; f < F; f++) row[f] = series.values[f]?.[t] ?? Number.NaN;
+    const step = gapFiller.push(row);
     // Training keeps needing every feature: a window with an absent feature is not used.
     run = step.present.includes(0) ? 0 : run + 1;
-    runLength[t] = run;
-    for (let f = 0; f < featureCount; f++) {
-      const i = t * featureCount + f;
-      observed[i] = step.observed[f] ?? 0;
-      rows[i] =
-        step.present[f] === 1
-          ? clipInput(normalizeValue(step.filled[f] ?? Number.NaN, norm, f))
-          : ABSENT_INPUT;
+    prepared.runLength[t] = run;
+    for (let f = 0; f < F; f++) {
+      const i = t * F + f;
+      const normalizer = normalizers[f]!;
+      prepared.raw[i] = step.present[f] === 1 ? step.filled[f]! : Number.NaN;
+      prepared.observed[i] = step.observed[f]!;
+      prepared.median[i] = normalizer.ready ? normalizer.median : Number.NaN;
+      prepared.scale[i] = normalizer.ready ? normalizer.scale : Number.NaN;
+      if (step.observed[f] === 1) normalizer.push(row[f]!);
     }
   }
-  return { length, featureCount, rows, observed, runLength };
+  return prepared;
 }
 
 /**
@@ -287,7 +232,10 @@ export interface WindowSet {
   y: Float32Array;
 }
 
-/** Target steps t (window ending at t-1) usable for training: full window, target fully observed. */
+/**
+ * Target steps t (window ending at t-1) usable for training: a full window, every feature present
+ * and scored by its baseline, the target fully observed.
+ */
 export function trainingTargets(
   prep: PreparedSeries,
   window: number,
@@ -298,30 +246,40 @@ export function trainingTargets(
   const F = prep.featureCount;
   for (let t = Math.max(from, window); t < to; t++) {
     if ((prep.runLength[t - 1] ?? 0) < window || (prep.runLength[t] ?? 0) === 0) continue;
-    let complete = true;
-    for (let f = 0; f < F && complete; f++) complete = prep.observed[t * F + f] === 1;
-    if (complete) targets.push(t);
+    let usable = true;
+    for (let f = 0; f < F && usable; f++) {
+      usable = prep.observed[t * F + f] === 1 && Number.isFinite(prep.median[t * F + f]!);
+    }
+    if (usable) targets.push(t);
   }
   return targets;
 }
 
-/** Copies the windows ending just before each target step into one contiguous set. */
+/**
+ * The windows ending just before each target step and the targets, each normalized with the
+ * baselines at the target step (what the detector uses when it scores that step).
+ */
 export function buildWindows(
   parts: ReadonlyArray<{ prep: PreparedSeries; targets: readonly number[] }>,
   window: number,
 ): WindowSet {
   const featureCount = parts[0]?.prep.featureCount ?? 0;
+  const F = featureCount;
   const count = parts.reduce((n, p) => n + p.targets.length, 0);
-  const x = new Float32Array(count * window * featureCount);
-  const y = new Float32Array(count * featureCount);
+  const x = new Float32Array(count * window * F);
+  const y = new Float32Array(count * F);
   let i = 0;
   for (const { prep, targets } of parts) {
     for (const t of targets) {
-      x.set(
-        prep.rows.subarray((t - window) * featureCount, t * featureCount),
-        i * window * featureCount,
-      );
-      y.set(prep.rows.subarray(t * featureCount, (t + 1) * featureCount), i * featureCount);
+      for (let f = 0; f < F; f++) {
+        const median = prep.median[t * F + f]!;
+        const scale = prep.scale[t * F + f]!;
+        const norm = (v: number): number => clipInput((v - median) / scale);
+        for (let k = 0; k < window; k++) {
+          x[(i * window + k) * F + f] = norm(prep.raw[(t - window + k) * F + f]!);
+        }
+        y[i * F + f] = norm(prep.raw[t * F + f]!);
+      }
       i++;
     }
   }

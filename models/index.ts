@@ -3,22 +3,14 @@ export { selectBackend, type BackendName, type ModelLog } from './backend.ts';
 export {
   GO_SIGNALS,
   seriesKey,
-  fitNormalization,
   sliceSeries,
   type GoSignal,
   type MultiSeries,
-  type Normalization,
   type SeriesId,
 } from './features.ts';
-export {
-  Detector,
-  DEFAULT_COLD_START,
-  type ColdStartParams,
-  type DetectorOptions,
-  type ScoreMethod,
-  type SeriesPoint,
-  type StepScore,
-} from './detector.ts';
+export { Detector, type DetectorOptions } from './detector.ts';
+export type { ScoreMethod, SeriesPoint, StepScore } from './step-score.ts';
+export { CHANNELS, DEFAULT_ONLINE_PARAMS, type Channel, type OnlineParams } from './online/params.ts';
 export { LstmForecaster, type FitProgress } from './lstm.ts';
 export {
   loadLatest,
@@ -44,5 +36,3 @@ export {
   type AlertEpisode,
   type AlertPolicy,
 } from './alerts.ts';
-export { DEFAULT_THRESHOLD_PARAMS, findAnomalies, type ThresholdParams } from './threshold.ts';
-export { SIGNAL_ERROR_CAP } from './errors.ts';

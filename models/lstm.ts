@@ -237,6 +237,24 @@ export class LstmForecaster {
     return out;
   }
 
+  /** Starts from another forecaster's weights (same window, units and features). */
+  copyWeightsFrom(other: LstmForecaster): void {
+    const { window, units, features } = other.config;
+    if (
+      window !== this.config.window ||
+      units !== this.config.units ||
+      features.join(',') !== this.config.features.join(',')
+    ) {
+      throw new Error(
+        `cannot start from a model with window ${window}, ${units} units and features ${features.join(',')}: this one has window ${this.config.window}, ${this.config.units} units and features ${this.config.features.join(',')}`,
+      );
+    }
+    const weights = other.model.getWeights().map((w) => w.clone());
+    this.model.setWeights(weights);
+    tf.dispose(weights);
+    this.invalidateInference();
+  }
+
   private inferenceWeights(): InferenceWeights {
     this.inference ??= extractInferenceWeights(this.model, this.config.units);
     return this.inference;

@@ -6,8 +6,9 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelLog } from './backend.ts';
-import { Detector, type StepScore } from './detector.ts';
-import { fitNormalization, sliceSeries, type MultiSeries } from './features.ts';
+import { Detector } from './detector.ts';
+import type { StepScore } from './step-score.ts';
+import { sliceSeries, type MultiSeries } from './features.ts';
 import type { FitProgress } from './lstm.ts';
 import { loadLatest, loadModel, type LoadedModel } from './store.ts';
 import { trainModel } from './train.ts';
@@ -34,7 +35,7 @@ export interface ScoreCsvResult {
   valueColumns: string[];
   stepSeconds: number;
   /** 'lstm' when a model scored (given or trained here), else 'cold-start'. */
-  method: 'lstm' | 'cold-start';
+  method: 'lstm' | 'online';
   modelVersion: string | null;
   /** Rows of the file the model was trained on (0 when a model was given or none was trained). */
   trainedOnRows: number;
@@ -77,9 +78,6 @@ export async function scoreCsv(options: ScoreCsvOptions): Promise<ScoreCsvResult
       features: grid.series.features,
       stepSeconds: grid.stepMs / 1000,
     });
-    if (model && !model.metadata.normalization[SERIES_KEY]) {
-      detector.setNormalization(SERIES_KEY, fitNormalization(grid.series));
-    }
     const scores = await detector.scoreSeries(SERIES_KEY, grid.series);
     const byTime = new Map(scores.map((s) => [s.timestampMs, s]));
     const out = rows.map((r, i) => byTime.get(grid.rowTimes[i] ?? Number.NaN));
@@ -89,7 +87,7 @@ export async function scoreCsv(options: ScoreCsvOptions): Promise<ScoreCsvResult
       anomalousRows: out.filter((s) => s?.anomalous).length,
       valueColumns: [...grid.series.features],
       stepSeconds: grid.stepMs / 1000,
-      method: model ? 'lstm' : 'cold-start',
+      method: model ? 'lstm' : 'online',
       modelVersion: model?.metadata.version ?? null,
       trainedOnRows,
     };

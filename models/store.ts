@@ -9,25 +9,12 @@ import { z } from 'zod';
 import { selectBackend, type ModelLog } from './backend.ts';
 import { LstmForecaster } from './lstm.ts';
 
-export const METADATA_FORMAT = 1;
+/** 2: input normalized online per series (rolling median/MAD), no per-series statistics stored. */
+export const METADATA_FORMAT = 2;
 
 const normalizationSchema = z.object({
-  median: z.array(z.number()),
-  scale: z.array(z.number()),
-});
-
-const thresholdSchema = z.object({
-  zMin: z.number(),
-  zMax: z.number(),
-  zStep: z.number(),
-  pruneP: z.number(),
-  ewmaSpan: z.number(),
-  historySteps: z.number().int().positive(),
-  refreshEvery: z.number().int().positive(),
-  minHistory: z.number().int().nonnegative(),
-  minError: z.number(),
-  maxAnomalousFraction: z.number(),
-  maxSequences: z.number().int(),
+  baselineSteps: z.number().int().positive(),
+  minSteps: z.number().int().positive(),
 });
 
 export const modelMetadataSchema = z.object({
@@ -45,13 +32,10 @@ export const modelMetadataSchema = z.object({
   learningRate: z.number(),
   seed: z.number().int(),
   maxGapSteps: z.number().int().nonnegative(),
-  /** Per-series normalization, keyed by series key. */
-  normalization: z.record(z.string(), normalizationSchema),
+  /** How every series' input is normalized, online (models/features.ts InputNormalization). */
+  normalization: normalizationSchema,
   /** Validation RMSE per feature (normalized units); errors are divided by it before aggregating. */
   errorScale: z.array(z.number().positive()),
-  threshold: thresholdSchema,
-  /** ε chosen on the validation errors: the threshold until a series has its own history. */
-  initialEpsilon: z.number(),
   trainingRange: z.object({
     startMs: z.number(),
     endMs: z.number(),
@@ -65,7 +49,12 @@ export const modelMetadataSchema = z.object({
     epochsRun: z.number().int(),
     bestEpoch: z.number().int(),
   }),
-  training: z.object({ durationMs: z.number(), backend: z.string() }),
+  training: z.object({
+    durationMs: z.number(),
+    backend: z.string(),
+    /** The version whose weights training started from (null: from scratch). */
+    startedFrom: z.string().nullable(),
+  }),
 });
 
 export type ModelMetadata = z.infer<typeof modelMetadataSchema>;

@@ -7,12 +7,12 @@ import {
   buildWindows,
   DEFAULT_CONTEXT_SIGNALS,
   DEFAULT_GAP_POLICY,
-  fitNormalization,
+  DEFAULT_INPUT_NORMALIZATION,
   prepareSeries,
   seriesLength,
   trainingTargets,
+  type InputNormalization,
   type MultiSeries,
-  type Normalization,
   type PreparedSeries,
   type WindowSet,
 } from './features.ts';
@@ -25,8 +25,6 @@ import {
   type ModelMetadata,
   type ModelMetadataDraft,
 } from './store.ts';
-import { DEFAULT_THRESHOLD_PARAMS, selectEpsilon, type ThresholdParams } from './threshold.ts';
-import { SignalSmoother, standardizeErrors } from './errors.ts';
 
 export const DEFAULT_MODEL_NAME = 'go-runtime';
 export const DEFAULT_MODELS_DIR = path.join('models', 'saved');
@@ -50,10 +48,14 @@ export interface TrainOptions {
   /** Features the detector will not score (default: request_rate when present). */
   contextSignals?: readonly string[];
   seed?: number;
+  /**
+   * A model to start from (its weights; scheduled retraining starts from the shipped base model):
+   * window, units and features must match.
+   */
+  startFrom?: LoadedModel | null;
   modelName?: string;
   /** Root of saved models (default models/saved); the version goes to <outDir>/<modelName>/<version>. Null: do not save. */
   outDir?: string | null;
-  threshold?: Partial<ThresholdParams>;
   onProgress?: (progress: FitProgress) => void;
   log?: ModelLog;
   now?: Date;
@@ -69,7 +71,6 @@ export interface TrainResult {
 
 interface SeriesSplit {
   key: string;
-  norm: Normalization;
   prep: PreparedSeries;
   trainTargets: number[];
   validationTargets: number[];
@@ -77,19 +78,19 @@ interface SeriesSplit {
 
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const backend = await selectBackend(options.log);
-  const window = options.window ?? DEFAULT_LSTM_CONFIG.window;
+  const startFrom = options.startFrom ?? null;
+  const window = options.window ?? startFrom?.metadata.window ?? DEFAULT_LSTM_CONFIG.window;
   const features = commonFeatures(options.series);
   const stepSeconds = commonStep(options.series);
   const maxGapSteps = options.maxGapSteps ?? DEFAULT_GAP_POLICY.maxGapSteps;
-  const threshold: ThresholdParams = { ...DEFAULT_THRESHOLD_PARAMS, ...options.threshold };
+  const normalization = DEFAULT_INPUT_NORMALIZATION;
   const seed = options.seed ?? DEFAULT_LSTM_CONFIG.seed;
 
-  const splits = splitSeries(
-    options.series,
-    window,
+  const splits = splitSeries(options.series, window, {
     maxGapSteps,
-    options.validationFraction ?? 0.15,
-  );
+    normalization,
+    validationFraction: options.validationFraction ?? 0.15,
+  });
   const train = buildWindows(
     splits.map((s) => ({ prep: s.prep, targets: s.trainTargets })),
     window,
@@ -108,11 +109,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const config = {
     features,
     window,
-    units: options.units ?? DEFAULT_LSTM_CONFIG.units,
+    units: options.units ?? startFrom?.metadata.units ?? DEFAULT_LSTM_CONFIG.units,
     learningRate: options.learningRate ?? DEFAULT_LSTM_CONFIG.learningRate,
     seed,
   };
   const forecaster = LstmForecaster.create(config);
+  if (startFrom) forecaster.copyWeightsFrom(startFrom.forecaster);
   options.log?.info(
     {
       series: splits.length,
@@ -133,14 +135,6 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const contextSignals = (options.contextSignals ?? DEFAULT_CONTEXT_SIGNALS).filter((c) =>
     features.includes(c),
   );
-  const scored = features.map((f) => !contextSignals.includes(f));
-  const initialEpsilon = await validationEpsilon(
-    forecaster,
-    validation,
-    errorScale,
-    scored,
-    threshold,
-  );
 
   const draft: ModelMetadataDraft = {
     modelName: options.modelName ?? DEFAULT_MODEL_NAME,
@@ -153,10 +147,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     learningRate: config.learningRate,
     seed,
     maxGapSteps,
-    normalization: Object.fromEntries(splits.map((s) => [s.key, s.norm])),
+    normalization,
     errorScale,
-    threshold,
-    initialEpsilon,
     trainingRange: {
       ...timeRange(options.series),
       series: splits.length,
@@ -169,7 +161,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       epochsRun: fit.epochsRun,
       bestEpoch: fit.bestEpoch,
     },
-    training: { durationMs: Math.round(fit.durationMs), backend },
+    training: {
+      durationMs: Math.round(fit.durationMs),
+      backend,
+      startedFrom: startFrom?.metadata.version ?? null,
+    },
   };
   const outDir = options.outDir === undefined ? DEFAULT_MODELS_DIR : options.outDir;
   const now = options.now ?? new Date();
@@ -197,19 +193,15 @@ function unsavedMetadata(draft: ModelMetadataDraft, now: Date): ModelMetadata {
 function splitSeries(
   series: ReadonlyMap<string, MultiSeries>,
   window: number,
-  maxGapSteps: number,
-  validationFraction: number,
+  options: { maxGapSteps: number; normalization: InputNormalization; validationFraction: number },
 ): SeriesSplit[] {
   const out: SeriesSplit[] = [];
   for (const [key, s] of series) {
     const length = seriesLength(s);
-    const cut = Math.floor(length * (1 - validationFraction));
-    // Normalization comes from the training part only, like any statistic the model learns.
-    const norm = fitNormalization({ ...s, values: s.values.map((c) => c.subarray(0, cut)) });
-    const prep = prepareSeries(s, norm, { maxGapSteps });
+    const cut = Math.floor(length * (1 - options.validationFraction));
+    const prep = prepareSeries(s, options.normalization, { maxGapSteps: options.maxGapSteps });
     out.push({
       key,
-      norm,
       prep,
       trainTargets: trainingTargets(prep, window, 0, cut),
       validationTargets: trainingTargets(prep, window, cut + window, length),
@@ -272,33 +264,4 @@ function subsample(set: WindowSet, stride: number, max: number, seed: number): W
     );
   });
   return { ...set, count: picked.length, x, y };
-}
-
-/**
- * The threshold a series starts with: the dynamic threshold chosen on the smoothed validation
- * errors (a stretch of normal data the model did not train on).
- */
-async function validationEpsilon(
-  forecaster: LstmForecaster,
-  validation: WindowSet,
-  errorScale: readonly number[],
-  scored: readonly boolean[],
-  params: ThresholdParams,
-): Promise<number> {
-  const predicted = await forecaster.predict(validation.x, validation.count);
-  const F = validation.featureCount;
-  const smoothed = new Float64Array(validation.count);
-  const smoother = new SignalSmoother(F, params.ewmaSpan);
-  const residual = new Float64Array(F);
-  const standardized = new Float64Array(F);
-  const mask = Uint8Array.from(scored, (s) => (s ? 1 : 0));
-  for (let i = 0; i < validation.count; i++) {
-    for (let f = 0; f < F; f++)
-      residual[f] = (validation.y[i * F + f] ?? 0) - (predicted[i * F + f] ?? 0);
-    smoothed[i] = smoother.update(
-      standardizeErrors(residual, errorScale, mask, standardized),
-    ).smoothed;
-  }
-  const choice = selectEpsilon(smoothed, params);
-  return Math.max(choice.epsilon, params.minError);
 }

@@ -9,8 +9,9 @@ import {
   type AlertEpisode,
   type EvaluationReport,
 } from '../../models/alerts.ts';
-import { Detector, type DetectorOptions, type StepScore } from '../../models/detector.ts';
-import type { LoadedModel } from '../../models/store.ts';
+import { Detector, type DetectorOptions } from '../../models/detector.ts';
+import type { LoadedModel } from "../../models/store.ts";
+import type { StepScore } from "../../models/step-score.ts";
 import { STEPS_PER_DAY, STEPS_PER_HOUR, type FleetInstance } from './go-series.ts';
 
 /** Alerts firing up to 10 minutes after an anomaly ends still belong to it (recovery effects). */

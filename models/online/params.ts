@@ -1,0 +1,76 @@
+// Parameters of the online detectors. The defaults were chosen on the tuning split of the
+// evaluation (docs/detection.md "Evaluation") and on the Go runtime simulator; the held-out split
+// never saw them change.
+import type { CalibrationParams } from './calibrator.ts';
+
+export interface OnlineParams {
+  /** Normal values per signal the baseline (median) and its robust scale are taken over. */
+  baselineSteps: number;
+  /** Observed steps a signal needs before it is scored at all. */
+  minSteps: number;
+  /**
+   * While the baseline holds n values its scale is widened by (1 + smallSampleSteps / n): a few
+   * values underestimate the spread, and a new series must not page on its own noise.
+   */
+  smallSampleSteps: number;
+  /** EWMA span of the spike statistic and the forecast error (2 = mostly the last two steps). */
+  spanSteps: number;
+  /** EWMA span of the level statistic: sustained shifts, not blips (a restart's two steps). */
+  levelSpanSteps: number;
+  /**
+   * A signal flagged for this many consecutive steps is taken as its new normal: its held-back
+   * values enter the baseline (a deploy that changed the level pages once, not forever).
+   */
+  quarantineSteps: number;
+  /** Drift: Holt's level and trend over normal values, and a CUSUM of the residual from it. */
+  drift: { alpha: number; beta: number; cusumSlack: number };
+  /**
+   * Seasonal references: the same time one day and one week ago, in buckets of a day / a week
+   * (96: quarter hours; 168: hours). One is used for a signal only while its residual is smaller
+   * than `gate` times the residual against the recent baseline: only a signal that really
+   * repeats daily or weekly is judged against its past.
+   */
+  seasonal: { dayBuckets: number; weekBuckets: number; gate: number };
+  calibration: CalibrationParams;
+}
+
+export const DEFAULT_ONLINE_PARAMS: OnlineParams = {
+  baselineSteps: 256,
+  minSteps: 4,
+  smallSampleSteps: 24,
+  spanSteps: 2,
+  levelSpanSteps: 12,
+  quarantineSteps: 64,
+  drift: { alpha: 0.02, beta: 0.01, cusumSlack: 1 },
+  seasonal: { dayBuckets: 96, weekBuckets: 168, gate: 0.7 },
+  calibration: {
+    blocks: 24,
+    blockSteps: 60,
+    returnPeriodBlocks: 2000,
+    margin: 1.1,
+    floor: 3,
+    initial: 5,
+    uncappedSteps: 1,
+  },
+};
+
+/** Statistics each signal is judged on, in reporting order. */
+export const CHANNELS = [
+  'spike',
+  'level',
+  'drift',
+  'seasonal_day',
+  'seasonal_week',
+  'forecast',
+] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export function onlineParams(overrides: Partial<OnlineParams> = {}): OnlineParams {
+  return {
+    ...DEFAULT_ONLINE_PARAMS,
+    ...overrides,
+    drift: { ...DEFAULT_ONLINE_PARAMS.drift, ...overrides.drift },
+    seasonal: { ...DEFAULT_ONLINE_PARAMS.seasonal, ...overrides.seasonal },
+    calibration: { ...DEFAULT_ONLINE_PARAMS.calibration, ...overrides.calibration },
+  };
+}
