@@ -2,7 +2,9 @@
 // its part lazily, so `--help` is instant and a part's dependencies load only when used.
 import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../lib/config/index.ts';
-import { TelepipeError } from '../lib/errors.ts';
+import path from 'node:path';
+import { invalidArgument, TelepipeError } from '../lib/errors.ts';
+import { parseFraction } from './options.ts';
 
 const program = new Command('telepipe')
   .description(
@@ -113,31 +115,57 @@ program
   );
 program
   .command('score')
-  .description('score a CSV of series offline (backtesting)')
+  .description('score a CSV of series offline, causally (backtesting)')
   .argument('<input>', 'CSV with a timestamp column and one or more value columns')
   .option('-o, --output <file>', 'scored CSV to write', 'scored.csv')
   .option('--timestamp-column <name>', 'name of the timestamp column')
   .option(
     '--model <dir>',
-    'saved model folder or version (default: train on the first half of the file)',
+    'saved model folder or version (default: the newest under worker.model.dir/worker.model.name, else the online detector)',
+  )
+  .option(
+    '--train-fraction <F>',
+    'train a model on the first F of the rows (0 ≤ F < 1) and score the whole file with it; too short a part falls back to the online detector',
+    parseFraction,
+    0,
   )
   .action(
     action(
-      async (input: string, opts: { output: string; timestampColumn?: string; model?: string }) => {
+      async (
+        input: string,
+        opts: { output: string; timestampColumn?: string; model?: string; trainFraction: number },
+      ) => {
+        if (opts.model !== undefined && opts.trainFraction > 0) {
+          throw invalidArgument('--model and --train-fraction exclude each other: pick one');
+        }
         const { scoreCsv } = await import('../models/score-csv.ts');
+        const resolved = opts.trainFraction > 0 ? null : await scoringModel(opts.model);
         const result = await scoreCsv({
           input,
           output: opts.output,
           timestampColumn: opts.timestampColumn,
-          model: opts.model,
+          model: resolved?.model ?? null,
+          trainFraction: opts.trainFraction,
+          notify: (message) => process.stderr.write(`telepipe score: ${message}\n`),
         });
+        const how = {
+          given: `the model ${result.modelVersion} (${resolved?.source})`,
+          trained: `a model trained on the first ${result.trainedOnRows} rows`,
+          none: 'the online detector (no model)',
+        }[result.model];
         console.log(
-          `${result.rows} rows scored with ${result.method}${result.modelVersion ? ` (${result.modelVersion})` : ''}: ` +
-            `${result.anomalousRows} anomalous; written to ${opts.output}`,
+          `${result.rows} rows scored with ${how}: ${result.anomalousRows} anomalous; written to ${opts.output}`,
         );
       },
     ),
   );
+
+/** The model `score` and `evaluate` use by default: --model, else the configured folder's newest. */
+async function scoringModel(model: string | undefined) {
+  const { resolveScoringModel } = await import('../models/score-grid.ts');
+  const { model: m } = config().worker;
+  return resolveScoringModel({ model, modelDir: path.join(m.dir, m.name) });
+}
 program
   .command('redact')
   .description('redact personal data from stdin lines (or JSON records with --json) to stdout')

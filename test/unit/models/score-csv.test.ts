@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv, parseTimestamp, scoreCsv } from '../../../models/score-csv.ts';
+import { parseCsv, parseTimestamp } from '../../../models/csv-grid.ts';
+import { scoreCsv } from '../../../models/score-csv.ts';
 import { Rng } from '../../support/go-series.ts';
 
 let dir: string;
@@ -39,14 +40,14 @@ function column(rows: string[][], header: string[], name: string): string[] {
 }
 
 describe('scoreCsv', () => {
-  it('trains on the first half when no model is given and flags the shift in the second', async () => {
+  it('with --train-fraction 0.5, trains on the first half and flags the shift in the second', async () => {
     const input = path.join(dir, 'train.csv');
     const output = path.join(dir, 'train-scored.csv');
     await writeFile(input, csvText(1600, 1300, 1340));
-    const result = await scoreCsv({ input, output, epochs: 4 });
+    const result = await scoreCsv({ input, output, epochs: 4, trainFraction: 0.5 });
     expect(result).toMatchObject({
       rows: 1600,
-      method: 'lstm',
+      model: 'trained',
       valueColumns: ['latency_ms', 'queue_depth'],
       stepSeconds: 60,
       trainedOnRows: 800,
@@ -76,12 +77,12 @@ describe('scoreCsv', () => {
     expect(scores[1305]).toBeGreaterThan(0.5);
   });
 
-  it('falls back to cold-start on a short file and still flags a gross spike', async () => {
+  it('scores with the online detector by default and still flags a gross spike', async () => {
     const input = path.join(dir, 'short.csv');
     const output = path.join(dir, 'short-scored.csv');
     await writeFile(input, csvText(200, 150, 160));
     const result = await scoreCsv({ input, output, timestampColumn: 'timestamp' });
-    expect(result.method).toBe('cold-start');
+    expect(result.model).toBe('none');
     expect(result.modelVersion).toBeNull();
     expect(result.anomalousRows).toBeGreaterThan(3);
     const [header, ...rows] = parseCsv(await readFile(output, 'utf8'));
