@@ -15,9 +15,7 @@ import {
 import type { MultiSeries } from '../features.ts';
 import { labelRuns, widenRuns, windowRows } from './labels.ts';
 import type { RowWindow } from './nab.ts';
-
-export const SPLITS = ['tuning', 'held-out'] as const;
-export type Split = (typeof SPLITS)[number];
+import { SPLITS, type Split } from './names.ts';
 
 export const LABEL_COLUMN = 'label';
 export const WINDOWS_FILE = 'combined_windows.json';

@@ -2,9 +2,10 @@
 // NAB scores (three profiles) and event-level precision, recall and F0.5.
 import { fBeta, medianOf, type AlertPolicy } from '../alerts.ts';
 import type { ModelUse } from '../score-grid.ts';
-import type { LabelledFile, Split } from './corpus.ts';
+import type { LabelledFile } from './corpus.ts';
+import type { MethodName, Split } from './names.ts';
 import { addCounts, alertRows, eventCounts, NO_EVENTS, type EventCounts } from './detections.ts';
-import { METHODS, type MethodContext, type MethodName } from './methods.ts';
+import { METHODS, type MethodContext } from './methods.ts';
 import {
   NAB_PROFILE_NAMES,
   NAB_PROFILES,

@@ -7,9 +7,7 @@ import type { MultiSeries } from '../features.ts';
 import { scoreGrid, type ModelUse } from '../score-grid.ts';
 import type { LoadedModel } from '../store.ts';
 import { flagsAtK, rollingMaxAbsZ } from './baseline.ts';
-
-export const METHOD_NAMES = ['telepipe', 'online', 'rolling-z'] as const;
-export type MethodName = (typeof METHOD_NAMES)[number];
+import type { MethodName } from './names.ts';
 
 export const METHOD_DESCRIPTIONS: Record<MethodName, string> = {
   telepipe:

@@ -34,7 +34,7 @@ export function summaryTable(summaries: ReadonlyArray<MethodSummary & { label?: 
     fixed(s.events.f05, 2),
     delay(s),
   ]);
-  return table([...(labelled ? ['split'] : []), ...SUMMARY_HEADER], rows);
+  return table([...(labelled ? ['split'] : []), ...SUMMARY_HEADER], rows, labelled ? 2 : 1);
 }
 
 /** One row per file and method: where the totals come from. */
@@ -53,6 +53,7 @@ export function fileTable(evaluation: Evaluation): string {
   return table(
     ['file', 'method', 'model', 'rows', 'NAB std raw', 'windows hit', 'FP', 'alerts', 's'],
     rows,
+    3,
   );
 }
 
@@ -65,11 +66,16 @@ function fixed(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
 }
 
-function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+/** Columns before `textColumns` are left-aligned text, the others right-aligned numbers. */
+function table(
+  header: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+  textColumns: number,
+): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
-      .map((cell, c) => (c === 0 || c === 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .map((cell, c) => (c < textColumns ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
