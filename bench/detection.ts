@@ -8,9 +8,9 @@
 import os from 'node:os';
 import { DEFAULT_ALERT_POLICY } from '../models/alerts.ts';
 import { selectBackend } from '../models/backend.ts';
-import { loadSplit, type LabelledFile, type Split } from '../models/evaluation/corpus.ts';
+import { loadSplit, type LabelledFile } from '../models/evaluation/corpus.ts';
+import { METHOD_NAMES, type Split } from '../models/evaluation/names.ts';
 import { evaluateFiles, type Evaluation } from '../models/evaluation/evaluate.ts';
-import { METHOD_NAMES } from '../models/evaluation/methods.ts';
 import { summaryTable } from '../models/evaluation/report.ts';
 import { tuneBaselineK } from '../models/evaluation/tuning.ts';
 
