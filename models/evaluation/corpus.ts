@@ -87,13 +87,22 @@ function fromNab(
   split: Split | null,
 ): LabelledFile {
   const tsIndex = timestampIndex(table.header, undefined);
-  const timestamps = rowTimestamps(table, tsIndex);
+  const timestamps = inFile(file, () => rowTimestamps(table, tsIndex));
   const windows = limits.map(([start, end]) => {
-    const rows = windowRows(timestamps, start, end);
+    const rows = inFile(file, () => windowRows(timestamps, start, end));
     if (!rows) throw new Error(`${file}: window ${start} – ${end} holds no row of the file`);
     return rows;
   });
   return build(name, split, table, timestamps, [tsIndex], windows);
+}
+
+/** Runs `read`, naming `file` in its error. */
+function inFile<T>(file: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function fromLabelColumn(
@@ -123,7 +132,8 @@ function fromLabelColumn(
     );
   }
   const tsIndex = timestampIndex(table.header, undefined);
-  return build(file, null, table, rowTimestamps(table, tsIndex), [tsIndex, labelIndex], windows);
+  const timestamps = inFile(file, () => rowTimestamps(table, tsIndex));
+  return build(file, null, table, timestamps, [tsIndex, labelIndex], windows);
 }
 
 function build(

@@ -15,13 +15,21 @@ export function windowRows(
   startText: string,
   endText: string,
 ): RowWindow | null {
-  const start = parseTimestamp(startText, -1);
-  const end = parseTimestamp(endText, -1);
+  const start = windowLimit(startText);
+  const end = windowLimit(endText);
   let first = timestamps.indexOf(start);
   let last = timestamps.indexOf(end);
   if (first < 0) first = timestamps.findIndex((t) => t >= start);
   if (last < 0) last = timestamps.findLastIndex((t) => t <= end);
   return first >= 0 && last >= first ? { start: first, end: last } : null;
+}
+
+function windowLimit(text: string): number {
+  try {
+    return parseTimestamp(text, 0);
+  } catch {
+    throw new Error(`window limit "${text}" is not a timestamp`);
+  }
 }
 
 /** Runs of 1 in a 0/1 label column, as inclusive row ranges. */
