@@ -9,6 +9,7 @@ import os from 'node:os';
 import { DEFAULT_ALERT_POLICY } from '../models/alerts.ts';
 import { selectBackend } from '../models/backend.ts';
 import { loadSplit, type LabelledFile } from '../models/evaluation/corpus.ts';
+import { METHOD_DESCRIPTIONS } from '../models/evaluation/methods.ts';
 import { METHOD_NAMES, type Split } from '../models/evaluation/names.ts';
 import { evaluateFiles, type Evaluation } from '../models/evaluation/evaluate.ts';
 import { summaryTable } from '../models/evaluation/report.ts';
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
       detection: 'the step an alert fires (alertEpisodes), one per episode',
       probation: '15 % of each file, at most 750 rows (NAB)',
     },
+    methods: METHOD_DESCRIPTIONS,
     baseline: { k: tuning.k, tunedOn: 'tuning', candidates: tuning.candidates },
     splits: results,
     seconds: Math.round((performance.now() - started) / 1000),

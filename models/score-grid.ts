@@ -12,7 +12,7 @@ import { loadLatest, loadModel, type LoadedModel } from './store.ts';
 import { trainModel } from './train.ts';
 
 /** The series key a scored grid goes by (a trained model stores its normalization under it). */
-export const GRID_SERIES_KEY = 'csv';
+const GRID_SERIES_KEY = 'csv';
 
 /** A training part needs this many fully observed steps (10 windows); else: online detector. */
 export const DEFAULT_MIN_TRAIN_STEPS = 10 * DEFAULT_LSTM_CONFIG.window;
@@ -61,7 +61,7 @@ export async function scoreGrid(
   return scoreWith(grid, null, 'none', 0);
 }
 
-export function assertTrainFraction(fraction: number): void {
+function assertTrainFraction(fraction: number): void {
   if (!(fraction >= 0 && fraction < 1)) {
     throw new Error(`--train-fraction must be a number with 0 ≤ F < 1, got ${fraction}`);
   }
@@ -115,10 +115,7 @@ async function scoreWith(
 }
 
 /** The grid with exactly `features`, in that order; null when one of them is not a column. */
-export function projectFeatures(
-  grid: MultiSeries,
-  features: readonly string[],
-): MultiSeries | null {
+function projectFeatures(grid: MultiSeries, features: readonly string[]): MultiSeries | null {
   const indexes = features.map((f) => grid.features.indexOf(f));
   if (indexes.some((i) => i < 0)) return null;
   return { ...grid, features: [...features], values: indexes.map((i) => grid.values[i]!) };

@@ -17,9 +17,9 @@ import { labelRuns, widenRuns, windowRows } from './labels.ts';
 import type { RowWindow } from './nab.ts';
 import { SPLITS, type Split } from './names.ts';
 
-export const LABEL_COLUMN = 'label';
-export const WINDOWS_FILE = 'combined_windows.json';
-export const SPLIT_FILE = 'split.json';
+const LABEL_COLUMN = 'label';
+const WINDOWS_FILE = 'combined_windows.json';
+const SPLIT_FILE = 'split.json';
 
 export interface LabelledFile {
   /** NAB's relative path (category/file.csv), or the path given. */

@@ -3,7 +3,7 @@ import { parseTimestamp } from '../csv-grid.ts';
 import { probationLength, type RowWindow } from './nab.ts';
 
 /** NAB's share of a file covered by label windows, split evenly between its events. */
-export const NAB_WINDOW_SHARE = 0.1;
+const NAB_WINDOW_SHARE = 0.1;
 
 /**
  * A NAB window (first and last timestamp, inclusive) as rows. NAB enters a window at the first
