@@ -1,8 +1,13 @@
 // The `telepipe` command line: one subcommand per service and tool. Each command loads
 // its part lazily, so `--help` is instant and a part's dependencies load only when used.
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../lib/config/index.ts';
-import { TelepipeError } from '../lib/errors.ts';
+import { invalidArgument, TelepipeError } from '../lib/errors.ts';
+import { DEFAULT_ALERT_POLICY } from '../models/alerts.ts';
+import { METHOD_NAMES, SPLITS, type MethodName, type Split } from '../models/evaluation/names.ts';
+import type { ResolvedModel } from '../models/score-grid.ts';
+import { listParser, parseFraction, parsePositiveInt, parsePositiveNumber } from './options.ts';
 
 const program = new Command('telepipe')
   .description(
@@ -113,31 +118,141 @@ program
   );
 program
   .command('score')
-  .description('score a CSV of series offline (backtesting)')
+  .description('score a CSV of series offline, causally (backtesting)')
   .argument('<input>', 'CSV with a timestamp column and one or more value columns')
   .option('-o, --output <file>', 'scored CSV to write', 'scored.csv')
   .option('--timestamp-column <name>', 'name of the timestamp column')
   .option(
     '--model <dir>',
-    'saved model folder or version (default: train on the first half of the file)',
+    'saved model folder or version (default: the newest under worker.model.dir/worker.model.name, else the online detector)',
+  )
+  .option(
+    '--train-fraction <F>',
+    'train a model on the first F of the rows (0 ≤ F < 1) and score the whole file with it; too short a part falls back to the online detector',
+    parseFraction,
+    0,
   )
   .action(
     action(
-      async (input: string, opts: { output: string; timestampColumn?: string; model?: string }) => {
+      async (
+        input: string,
+        opts: { output: string; timestampColumn?: string; model?: string; trainFraction: number },
+      ) => {
+        if (opts.model !== undefined && opts.trainFraction > 0) {
+          throw invalidArgument('--model and --train-fraction exclude each other: pick one');
+        }
         const { scoreCsv } = await import('../models/score-csv.ts');
+        const resolved = opts.trainFraction > 0 ? null : await scoringModel(opts.model);
         const result = await scoreCsv({
           input,
           output: opts.output,
           timestampColumn: opts.timestampColumn,
-          model: opts.model,
+          model: resolved?.model ?? null,
+          trainFraction: opts.trainFraction,
+          notify: (message) => process.stderr.write(`telepipe score: ${message}\n`),
         });
+        const how = {
+          given: `the model ${result.modelVersion} (${resolved?.source})`,
+          trained: `a model trained on the first ${result.trainedOnRows} rows`,
+          none: 'the online detector (no model)',
+        }[result.model];
         console.log(
-          `${result.rows} rows scored with ${result.method}${result.modelVersion ? ` (${result.modelVersion})` : ''}: ` +
-            `${result.anomalousRows} anomalous; written to ${opts.output}`,
+          `${result.rows} rows scored with ${how}: ${result.anomalousRows} anomalous; written to ${opts.output}`,
         );
       },
     ),
   );
+
+/** The model `score` and `evaluate` use by default: --model, else the configured folder's newest. */
+async function scoringModel(model: string | undefined): Promise<ResolvedModel | null> {
+  const { resolveScoringModel } = await import('../models/score-grid.ts');
+  const { model: m } = config().worker;
+  return resolveScoringModel({ model, modelDir: path.join(m.dir, m.name) });
+}
+program
+  .command('evaluate')
+  .description(
+    'score labelled series with the NAB rules and event precision/recall/F0.5, beside a rolling z-score baseline',
+  )
+  .argument(
+    '[files...]',
+    'labelled CSVs: NAB files with --windows, or any CSV with a 0/1 label column',
+  )
+  .option('--windows <file>', "NAB windows JSON for the files (NAB's combined_windows.json format)")
+  .addOption(
+    new Option('--split <split>', 'evaluate a split of --data instead of files').choices([
+      ...SPLITS,
+    ]),
+  )
+  .option(
+    '--data <dir>',
+    'labelled data folder for --split and for tuning the baseline (default: bench/data/nab, NAB server and service metrics)',
+  )
+  .option(
+    '--train-fraction <F>',
+    'telepipe trains a model on the first F of each file (0 ≤ F < 1); 0: the saved model, else the online detector',
+    parseFraction,
+    0.15,
+  )
+  .option(
+    '--alert-persist <n>',
+    'an alert fires after n consecutive anomalous steps',
+    parsePositiveInt,
+    DEFAULT_ALERT_POLICY.persistSteps,
+  )
+  .option(
+    '--alert-resolve <n>',
+    'an alert resolves after n consecutive normal steps',
+    parsePositiveInt,
+    DEFAULT_ALERT_POLICY.resolveSteps,
+  )
+  .addOption(
+    new Option('--methods <list>', 'methods to compare, comma-separated')
+      .argParser(listParser(METHOD_NAMES))
+      .default([...METHOD_NAMES], METHOD_NAMES.join(',')),
+  )
+  .option(
+    '--baseline-k <k>',
+    "rolling-z's threshold on |z| (default: tuned on the tuning split of --data)",
+    parsePositiveNumber,
+  )
+  .option('--json <file>', 'also write the results as JSON')
+  .option('--verbose', 'print a row per file and method too')
+  .action(
+    action(async (files: string[], opts: EvaluateFlags) => {
+      const { runEvaluate, DEFAULT_DATA_DIR } = await import('../models/evaluation/command.ts');
+      return runEvaluate(
+        {
+          files,
+          windows: opts.windows,
+          split: opts.split,
+          data: opts.data ?? DEFAULT_DATA_DIR,
+          trainFraction: opts.trainFraction,
+          policy: { persistSteps: opts.alertPersist, resolveSteps: opts.alertResolve },
+          methods: opts.methods,
+          baselineK: opts.baselineK,
+          verbose: opts.verbose ?? false,
+          json: opts.json,
+          loadModel: () => scoringModel(undefined),
+        },
+        { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) },
+      );
+    }),
+  );
+
+interface EvaluateFlags {
+  windows?: string;
+  split?: Split;
+  data?: string;
+  trainFraction: number;
+  alertPersist: number;
+  alertResolve: number;
+  methods: MethodName[];
+  baselineK?: number;
+  json?: string;
+  verbose?: boolean;
+}
+
 program
   .command('redact')
   .description('redact personal data from stdin lines (or JSON records with --json) to stdout')
