@@ -12,6 +12,7 @@ import {
   type InputNormalization,
   type MultiSeries,
 } from './features.ts';
+import { ALERT_DOWN, ALERT_UP } from './fusion.ts';
 import { onlineParams, type OnlineParams } from './online/params.ts';
 import { SeriesState, type ForecastPlan, type Observation } from './series-state.ts';
 import type { SeriesPoint, StepScore } from './step-score.ts';
@@ -27,7 +28,16 @@ export interface DetectorOptions {
   maxGapSteps?: number;
   /** Signals left out of the score (default: the model's, else request_rate when present). */
   contextSignals?: readonly string[];
+  /**
+   * Signals that alert only when they rise (default: the Go runtime signals: their drops are
+   * restarts or relief, not the ways a Go service fails); every other signal alerts both ways.
+   */
+  upOnlySignals?: readonly string[];
 }
+
+export const DEFAULT_UP_ONLY_SIGNALS: readonly string[] = GO_SIGNALS.filter(
+  (s) => !DEFAULT_CONTEXT_SIGNALS.includes(s),
+);
 
 export class Detector {
   readonly features: readonly string[];
@@ -36,8 +46,8 @@ export class Detector {
   private readonly online: OnlineParams;
   private readonly normalization: InputNormalization;
   private readonly maxGapSteps: number;
-  /** 1 for signals that count towards the score, 0 for context signals. */
-  private readonly scored: Uint8Array;
+  /** Per signal, the directions it alerts on (0: a context signal). */
+  private readonly alerting: Uint8Array;
   private readonly states = new Map<string, SeriesState>();
 
   constructor(options: DetectorOptions = {}) {
@@ -50,8 +60,11 @@ export class Detector {
     this.normalization = meta?.normalization ?? DEFAULT_INPUT_NORMALIZATION;
     this.maxGapSteps = options.maxGapSteps ?? meta?.maxGapSteps ?? DEFAULT_GAP_POLICY.maxGapSteps;
     const context = options.contextSignals ?? meta?.contextSignals ?? DEFAULT_CONTEXT_SIGNALS;
-    this.scored = Uint8Array.from(this.features, (f) => (context.includes(f) ? 0 : 1));
-    if (!this.scored.includes(1)) {
+    const upOnly = options.upOnlySignals ?? DEFAULT_UP_ONLY_SIGNALS;
+    this.alerting = Uint8Array.from(this.features, (f) =>
+      context.includes(f) ? 0 : upOnly.includes(f) ? ALERT_UP : ALERT_UP | ALERT_DOWN,
+    );
+    if (this.alerting.every((mask) => mask === 0)) {
       throw new Error('every signal is a context signal: nothing to score');
     }
   }
@@ -141,8 +154,12 @@ export class Detector {
   ): Promise<StepScore[]> {
     const windows = new Float32Array(steps.length * this.windowSize());
     let planned = 0;
-    const ingested: Array<{ state: SeriesState; ts: number; plan: ForecastPlan; obs: Observation }> =
-      [];
+    const ingested: Array<{
+      state: SeriesState;
+      ts: number;
+      plan: ForecastPlan;
+      obs: Observation;
+    }> = [];
     for (const { state, point } of steps) {
       if (!state.advanceTo(point.timestampMs)) continue;
       const plan = state.plan(windows, planned);
@@ -161,7 +178,9 @@ export class Detector {
 
   private assertFeatures(features: readonly string[]): void {
     if (features.join(',') !== this.features.join(',')) {
-      throw new Error(`series features ${features.join(',')} differ from ${this.features.join(',')}`);
+      throw new Error(
+        `series features ${features.join(',')} differ from ${this.features.join(',')}`,
+      );
     }
   }
 
@@ -186,7 +205,7 @@ export class Detector {
         maxGapSteps: this.maxGapSteps,
         online: this.online,
         normalization: this.normalization,
-        scored: this.scored,
+        alerting: this.alerting,
         model: () => this.model,
       });
       this.states.set(key, state);

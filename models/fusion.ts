@@ -1,10 +1,14 @@
 // Fusion: every statistic of every scored signal is divided by its own dynamic threshold; the
 // largest ratio decides the step. A step is anomalous when any ratio reaches 1; the signal and the
 // statistic behind the largest one are what an alert names.
-import { Calibrator, type CalibrationParams } from './online/calibrator.ts';
-import { CHANNELS, type Channel } from './online/params.ts';
+import { Calibrator } from './online/calibrator.ts';
+import { CHANNELS, type Channel, type OnlineParams } from './online/params.ts';
 
 export type Direction = 'up' | 'down';
+
+/** Bits of a signal's alerting mask: the directions it alerts on (0: a context signal). */
+export const ALERT_UP = 1;
+export const ALERT_DOWN = 2;
 
 export interface FusedStep {
   /** Largest statistic/threshold ratio (0 when nothing was judged). */
@@ -30,29 +34,46 @@ export class SeriesCalibration {
 
   constructor(
     private readonly featureCount: number,
-    params: CalibrationParams,
+    private readonly params: OnlineParams,
+    stepSeconds: number,
   ) {
     const size = featureCount * CHANNELS.length;
-    this.up = Array.from({ length: size }, () => new Calibrator(params));
-    this.down = Array.from({ length: size }, () => new Calibrator(params));
+    const make = (i: number): Calibrator => {
+      const factor = params.returnPeriodFactor[CHANNELS[i % CHANNELS.length]!] ?? 1;
+      const days = params.calibration.returnPeriodDays * factor;
+      return new Calibrator({ ...params.calibration, returnPeriodDays: days }, stepSeconds);
+    };
+    this.up = Array.from({ length: size }, (_, i) => make(i));
+    this.down = Array.from({ length: size }, (_, i) => make(i));
   }
 
   /**
-   * Judges one step: every available statistic (finite) of every scored signal (`scored[f]` 1;
-   * context signals are left out) against its threshold, then records them all in their history.
+   * Judges one step. Every available (finite) statistic is compared with its threshold and
+   * recorded in its history; a signal decides only in the directions its `alerting[f]` mask names
+   * (ALERT_UP, ALERT_DOWN); context signals (mask 0) are judged too but never decide.
+   * A scored signal's ratio is divided by the context's ratio for the same statistic and
+   * direction when that is above 1: a move the load made as well (latency rising with a traffic
+   * peak) is explained by the load, not a symptom of the runtime.
    */
-  fuse(up: Float64Array, down: Float64Array, scored: Uint8Array): FusedStep {
+  fuse(up: Float64Array, down: Float64Array, alerting: Uint8Array): FusedStep {
     const C = CHANNELS.length;
     const anomalousSignals = new Uint8Array(this.featureCount);
     const best = { ratio: 0, index: -1, direction: null as Direction | null };
     const judge = (values: Float64Array, calibrators: Calibrator[], direction: Direction): void => {
+      const bit = direction === 'up' ? ALERT_UP : ALERT_DOWN;
+      const ratios = new Float64Array(values.length).fill(Number.NaN);
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i]!;
+        if (!Number.isFinite(value)) continue;
+        const threshold = calibrators[i]!.threshold();
+        ratios[i] = value / threshold;
+        calibrators[i]!.record(value, threshold);
+      }
+      const context = this.contextRatios(ratios, alerting);
       for (let i = 0; i < values.length; i++) {
         const f = Math.floor(i / C);
-        const value = values[i]!;
-        if (scored[f] !== 1 || !Number.isFinite(value)) continue;
-        const threshold = calibrators[i]!.threshold();
-        const ratio = value / threshold;
-        calibrators[i]!.record(value, threshold);
+        if ((alerting[f]! & bit) === 0 || !Number.isFinite(ratios[i]!)) continue;
+        const ratio = ratios[i]! / context[i % C]!;
         if (ratio >= 1) anomalousSignals[f] = 1;
         if (ratio > best.ratio) Object.assign(best, { ratio, index: i, direction });
       }
@@ -74,6 +95,18 @@ export class SeriesCalibration {
       spikeUp,
       spikeDown,
     };
+  }
+
+  /** Per statistic, the context signals' largest ratio over `contextShare` (at least 1). */
+  private contextRatios(ratios: Float64Array, alerting: Uint8Array): Float64Array {
+    const C = CHANNELS.length;
+    const context = new Float64Array(C).fill(1);
+    for (let i = 0; i < ratios.length; i++) {
+      if (alerting[Math.floor(i / C)] !== 0) continue;
+      const explained = ratios[i]! / this.params.contextShare;
+      if (explained > context[i % C]!) context[i % C] = explained;
+    }
+    return context;
   }
 
   /** Forgets the forecast statistic's history (a new model's errors are not comparable). */

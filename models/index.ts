@@ -10,7 +10,12 @@ export {
 } from './features.ts';
 export { Detector, type DetectorOptions } from './detector.ts';
 export type { ScoreMethod, SeriesPoint, StepScore } from './step-score.ts';
-export { CHANNELS, DEFAULT_ONLINE_PARAMS, type Channel, type OnlineParams } from './online/params.ts';
+export {
+  CHANNELS,
+  DEFAULT_ONLINE_PARAMS,
+  type Channel,
+  type OnlineParams,
+} from './online/params.ts';
 export { LstmForecaster, type FitProgress } from './lstm.ts';
 export {
   loadLatest,

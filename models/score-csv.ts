@@ -13,7 +13,7 @@ import {
   toGrid,
   type CsvTable,
 } from './csv-grid.ts';
-import type { StepScore } from './detector.ts';
+import type { StepScore } from './step-score.ts';
 import type { FitProgress } from './lstm.ts';
 import { scoreGrid, type ModelUse } from './score-grid.ts';
 import type { LoadedModel } from './store.ts';

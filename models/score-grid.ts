@@ -5,7 +5,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelLog } from './backend.ts';
-import { Detector, type StepScore } from './detector.ts';
+import { Detector } from './detector.ts';
+import type { StepScore } from './step-score.ts';
 import { seriesLength, sliceSeries, type MultiSeries } from './features.ts';
 import { DEFAULT_LSTM_CONFIG, type FitProgress } from './lstm.ts';
 import { loadLatest, loadModel, type LoadedModel } from './store.ts';

@@ -9,12 +9,7 @@
 //               values join (or are held back from) the trackers' baselines
 // The model's input depends only on values, never on a verdict, so `plan` and `ingest` of many
 // steps may run before their `judge` calls.
-import {
-  clipInput,
-  GapFiller,
-  newNormalizer,
-  type InputNormalization,
-} from './features.ts';
+import { clipInput, GapFiller, newNormalizer, type InputNormalization } from './features.ts';
 import { SeriesCalibration, squashRatio } from './fusion.ts';
 import type { RollingNormalizer } from './online/rolling-normalizer.ts';
 import { CHANNELS, type OnlineParams } from './online/params.ts';
@@ -32,8 +27,8 @@ export interface SeriesContext {
   maxGapSteps: number;
   online: OnlineParams;
   normalization: InputNormalization;
-  /** 1 for signals that count towards the score, 0 for context signals. */
-  scored: Uint8Array;
+  /** Per signal, the directions it alerts on (fusion.ts ALERT_UP | ALERT_DOWN; 0: context). */
+  alerting: Uint8Array;
   model: () => LoadedModel | null;
 }
 
@@ -82,7 +77,7 @@ export class SeriesState {
     this.gaps = new GapFiller(this.F, ctx.maxGapSteps);
     this.normalizers = ctx.features.map(() => newNormalizer(ctx.normalization));
     this.trackers = ctx.features.map(() => new SignalTracker(ctx.online));
-    this.calibration = new SeriesCalibration(this.F, ctx.online.calibration);
+    this.calibration = new SeriesCalibration(this.F, ctx.online, ctx.stepMs / 1000);
     this.window = ctx.model()?.metadata.window ?? 0;
     this.ring = new Float64Array(Math.max(1, this.window) * this.F);
     this.forecastAlpha = 2 / (ctx.online.spanSteps + 1);
@@ -177,6 +172,7 @@ export class SeriesState {
     forecasts: Float32Array,
   ): StepScore {
     const C = CHANNELS.length;
+    const model = this.ctx.model();
     const up = new Float64Array(this.F * C).fill(Number.NaN);
     const down = new Float64Array(this.F * C).fill(Number.NaN);
     const expected = new Float64Array(this.F).fill(Number.NaN);
@@ -196,17 +192,20 @@ export class SeriesState {
       if (Number.isFinite(error.standardized)) {
         forecast[f] = error.forecast;
         const smoothed = this.smoothForecastError(f, error.standardized);
+        if (this.modelJudgesAlone(f)) {
+          up.fill(Number.NaN, f * C, f * C + FORECAST);
+          down.fill(Number.NaN, f * C, f * C + FORECAST);
+        }
         up[f * C + FORECAST] = Math.max(smoothed, 0);
         down[f * C + FORECAST] = Math.max(-smoothed, 0);
       }
     }
-    const fused = this.calibration.fuse(up, down, this.ctx.scored);
+    const fused = this.calibration.fuse(up, down, this.ctx.alerting);
     for (let f = 0; f < this.F; f++) {
       if (obs.observed[f] !== 1) continue;
       this.trackers[f]!.settle(obs.values[f]!, timestampMs, fused.anomalousSignals[f] === 1);
     }
     const features = this.ctx.features;
-    const model = this.ctx.model();
     return {
       key: this.key,
       timestampMs,
@@ -214,8 +213,14 @@ export class SeriesState {
       modelVersion: model?.metadata.version ?? null,
       observed: record(features, obs.values),
       expected: record(features, expected),
-      lower: record(features, expected.map((e, f) => e - fused.spikeDown[f]! * scales[f]!)),
-      upper: record(features, expected.map((e, f) => e + fused.spikeUp[f]! * scales[f]!)),
+      lower: record(
+        features,
+        expected.map((e, f) => e - fused.spikeDown[f]! * scales[f]!),
+      ),
+      upper: record(
+        features,
+        expected.map((e, f) => e + fused.spikeUp[f]! * scales[f]!),
+      ),
       forecast: record(features, forecast),
       signalErrors: record(features, z),
       score: squashRatio(fused.ratio),
@@ -225,6 +230,16 @@ export class SeriesState {
       reason: fused.channel,
       direction: fused.direction,
     };
+  }
+
+  /**
+   * Whether the model alone judges signal f while it forecasts it: a scored signal the model
+   * forecasts with enough skill (context signals keep their online statistics: they explain the
+   * others' moves).
+   */
+  private modelJudgesAlone(f: number): boolean {
+    const skill = this.ctx.model()?.metadata.skill[f] ?? Number.NEGATIVE_INFINITY;
+    return this.ctx.alerting[f] !== 0 && skill >= this.ctx.online.modelSkill;
   }
 
   /** The forecast of signal f and its error in units of the model's typical miss (NaN: none). */

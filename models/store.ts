@@ -36,6 +36,8 @@ export const modelMetadataSchema = z.object({
   normalization: normalizationSchema,
   /** Validation RMSE per feature (normalized units); errors are divided by it before aggregating. */
   errorScale: z.array(z.number().positive()),
+  /** Per feature, 1 − MSE(model)/MSE(rolling median) on validation: the forecast's skill. */
+  skill: z.array(z.number()),
   trainingRange: z.object({
     startMs: z.number(),
     endMs: z.number(),

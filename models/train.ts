@@ -132,6 +132,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   });
   const evaluation = await forecaster.evaluate(validation);
   const errorScale = evaluation.rmsePerFeature.map((r) => Math.max(r, 1e-3));
+  const skill = forecastSkill(validation, evaluation.rmsePerFeature);
   const contextSignals = (options.contextSignals ?? DEFAULT_CONTEXT_SIGNALS).filter((c) =>
     features.includes(c),
   );
@@ -149,6 +150,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     maxGapSteps,
     normalization,
     errorScale,
+    skill,
     trainingRange: {
       ...timeRange(options.series),
       series: splits.length,
@@ -264,4 +266,19 @@ function subsample(set: WindowSet, stride: number, max: number, seed: number): W
     );
   });
   return { ...set, count: picked.length, x, y };
+}
+
+/**
+ * Per feature, 1 − MSE(model) / MSE(baseline) on the validation windows: how much better the
+ * forecast is than the online detectors' expectation (the rolling median, 0 in normalized units).
+ * A skilful feature is judged on the model's error alone (docs/detection.md "Fusion").
+ */
+function forecastSkill(validation: WindowSet, rmsePerFeature: readonly number[]): number[] {
+  const F = validation.featureCount;
+  const sumSq = new Float64Array(F);
+  for (let i = 0; i < validation.count * F; i++) sumSq[i % F]! += validation.y[i]! ** 2;
+  return rmsePerFeature.map((rmse, f) => {
+    const baseline = sumSq[f]! / Math.max(1, validation.count);
+    return baseline > 0 ? 1 - (rmse * rmse) / baseline : 0;
+  });
 }

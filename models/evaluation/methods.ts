@@ -2,7 +2,7 @@
 // flags. Ours run with their shipped defaults (no threshold chosen per run); only the baseline
 // has a parameter, k, tuned on the tuning split.
 import type { ModelLog } from '../backend.ts';
-import type { StepScore } from '../detector.ts';
+import type { StepScore } from '../step-score.ts';
 import type { MultiSeries } from '../features.ts';
 import { scoreGrid, type ModelUse } from '../score-grid.ts';
 import type { LoadedModel } from '../store.ts';

@@ -13,8 +13,11 @@ export interface CalibrationParams {
   /** History: `blocks` block maxima of `blockSteps` steps each. */
   blocks: number;
   blockSteps: number;
-  /** The threshold is exceeded by normal data about once in this many blocks. */
-  returnPeriodBlocks: number;
+  /**
+   * The threshold is exceeded by normal data about once in this many days (converted to blocks
+   * with the series' step), per statistic and direction.
+   */
+  returnPeriodDays: number;
   /** A value must exceed the largest recent block maximum by this factor. */
   margin: number;
   /** Threshold never below this, in the statistic's units (robust z). */
@@ -46,10 +49,17 @@ export class Calibrator {
   private run = 0;
   private readonly returnLevel: number;
 
-  constructor(private readonly params: CalibrationParams) {
+  constructor(
+    private readonly params: CalibrationParams,
+    stepSeconds: number,
+  ) {
     this.maxima = new Float64Array(params.blocks);
+    const returnPeriodBlocks = Math.max(
+      2,
+      (params.returnPeriodDays * 86_400) / (params.blockSteps * stepSeconds),
+    );
     // Gumbel reduced variate of the return period, in standard deviations of the block maxima.
-    const y = -Math.log(-Math.log(1 - 1 / params.returnPeriodBlocks));
+    const y = -Math.log(-Math.log(1 - 1 / returnPeriodBlocks));
     this.returnLevel = (Math.sqrt(6) / Math.PI) * (y - EULER_GAMMA);
   }
 

@@ -22,8 +22,28 @@ export interface OnlineParams {
    * values enter the baseline (a deploy that changed the level pages once, not forever).
    */
   quarantineSteps: number;
-  /** Drift: Holt's level and trend over normal values, and a CUSUM of the residual from it. */
-  drift: { alpha: number; beta: number; cusumSlack: number };
+  /**
+   * Drift: Holt's level and trend over normal values, and a CUSUM of the residual from it (in
+   * robust z, each step's residual clipped to ±`clip` so a two-step blip cannot fake a drift).
+   */
+  drift: { alpha: number; beta: number; cusumSlack: number; clip: number };
+  /**
+   * Per statistic, its thresholds' return period as a multiple of `calibration.returnPeriodDays`:
+   * the drift CUSUM on real, autocorrelated series has far heavier tails than the others, and a
+   * model trained on little data misses more than its validation error says.
+   */
+  returnPeriodFactor: Partial<Record<Channel, number>>;
+  /**
+   * A model whose validation skill on a signal (1 − its MSE / the rolling median's) reaches this
+   * judges that signal alone: the online statistics of that signal stand down while the model
+   * forecasts it. Below it, both judge (a weak model must not hide what the online ones see).
+   */
+  modelSkill: number;
+  /**
+   * A signal's move is explained by the load when the context signal (request rate) made the same
+   * move at least `contextShare` as unusually: its ratio is divided by the context's ratio / share.
+   */
+  contextShare: number;
   /**
    * Seasonal references: the same time one day and one week ago, in buckets of a day / a week
    * (96: quarter hours; 168: hours). One is used for a signal only while its residual is smaller
@@ -41,12 +61,15 @@ export const DEFAULT_ONLINE_PARAMS: OnlineParams = {
   spanSteps: 2,
   levelSpanSteps: 12,
   quarantineSteps: 64,
-  drift: { alpha: 0.02, beta: 0.01, cusumSlack: 1 },
+  drift: { alpha: 0.02, beta: 0.01, cusumSlack: 1, clip: 4 },
+  returnPeriodFactor: { drift: 100, forecast: 10 },
+  modelSkill: 0.3,
+  contextShare: 0.5,
   seasonal: { dayBuckets: 96, weekBuckets: 168, gate: 0.7 },
   calibration: {
     blocks: 24,
     blockSteps: 60,
-    returnPeriodBlocks: 2000,
+    returnPeriodDays: 10,
     margin: 1.1,
     floor: 3,
     initial: 5,
@@ -70,6 +93,10 @@ export function onlineParams(overrides: Partial<OnlineParams> = {}): OnlineParam
     ...DEFAULT_ONLINE_PARAMS,
     ...overrides,
     drift: { ...DEFAULT_ONLINE_PARAMS.drift, ...overrides.drift },
+    returnPeriodFactor: {
+      ...DEFAULT_ONLINE_PARAMS.returnPeriodFactor,
+      ...overrides.returnPeriodFactor,
+    },
     seasonal: { ...DEFAULT_ONLINE_PARAMS.seasonal, ...overrides.seasonal },
     calibration: { ...DEFAULT_ONLINE_PARAMS.calibration, ...overrides.calibration },
   };

@@ -8,7 +8,13 @@ import { SeasonalProfile } from './seasonal-profile.ts';
 import { SortedWindow } from './sorted-window.ts';
 
 /** Index of each online statistic in `SignalStep.up` / `SignalStep.down`. */
-export const STAT = { spike: 0, level: 1, drift: 2, seasonalDay: 3, seasonalWeek: 4 } as const;
+export const STAT = {
+  spike: 0,
+  level: 1,
+  drift: 2,
+  seasonalDay: 3,
+  seasonalWeek: 4,
+} as const;
 export const STAT_COUNT = 5;
 
 const DAY_MS = 86_400_000;
@@ -17,8 +23,6 @@ const DAY_MS = 86_400_000;
  * still stands out from a hundredfold one, yet one absurd sample cannot dominate a statistic.
  */
 const Z_LINEAR = 10;
-/** The drift CUSUM accumulates residuals clipped tighter: it is for sustained, not large, moves. */
-const DRIFT_CLIP = 10;
 /** Residuals beyond this many scales move Holt's level as if they were at it. */
 const HUBER_SCALES = 3;
 
@@ -112,7 +116,12 @@ export class SignalTracker {
     this.seasonal.forEach(({ profile, residual }, i) => {
       const r = value - profile.expected(timestampMs);
       if (residual.warm && residual.scale < this.params.seasonal.gate * localScale) {
-        setSigned(up, down, STAT.seasonalDay + i, compress(residual.z(r, this.baselineScale * 1e-3)));
+        setSigned(
+          up,
+          down,
+          STAT.seasonalDay + i,
+          compress(residual.z(r, this.baselineScale * 1e-3)),
+        );
       }
     });
     return { ...step, expected: this.baselineMedian, scale: this.baselineScale, z };
@@ -185,7 +194,10 @@ export class SignalTracker {
 
   /** The value's residual from Holt's forecast, in robust-z units. */
   private driftResidual(value: number): number {
-    return clip((value - this.holtLevel - this.holtTrend) / this.baselineScale, DRIFT_CLIP);
+    return clip(
+      (value - this.holtLevel - this.holtTrend) / this.baselineScale,
+      this.params.drift.clip,
+    );
   }
 
   private residualScale(): EwScale {
