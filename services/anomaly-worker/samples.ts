@@ -310,7 +310,10 @@ function gaugeValues(streams: readonly Stream[]): StepValues {
   return sumStreams(streams.map((s) => latest(s, (x) => x.value)));
 }
 
-/** A cumulative scalar's increase per `perMs` of elapsed time (stepMs → per step, 1000 → per second), attribute sets summed. */
+/**
+ * A cumulative scalar's increase per `perMs` of elapsed time (stepMs → per step, 1000 → per
+ * second), attribute sets summed.
+ */
 function increasePer(
   perMs: number,
   streams: readonly Stream[],

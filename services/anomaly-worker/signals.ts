@@ -44,7 +44,10 @@ export function describeSource(source: SignalSourceConfig): string {
     : from;
 }
 
-/** A value in the unit of its signal, or of the derived source it came from, short and readable: 1.2 ms, 340 MiB, 12.5/s. */
+/**
+ * A value in the unit of its signal, or of the derived source it came from, short and readable:
+ * 1.2 ms, 340 MiB, 12.5/s, 104 MiB/s.
+ */
 export function formatValue(signal: string, value: number, source?: SignalSourceConfig): string {
   if (!Number.isFinite(value)) return 'n/a';
   const unit = source?.unit ?? (isGoSignal(signal) ? SIGNAL_INFO[signal].unit : 'count');
