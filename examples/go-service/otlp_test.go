@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -198,5 +199,39 @@ func TestRejectedExportsAreNotCounted(t *testing.T) {
 	got := counts.snapshot()
 	if got.Spans != 0 || got.LogRecords != 0 || len(got.MetricDataPoints) != 0 {
 		t.Fatalf("counts = %+v, want all zero", got)
+	}
+}
+
+// TestCurrentConventionsOnlyMode checks what the service exports with the deprecated runtime
+// metrics turned off, as a service instrumented at the defaults does: no process.runtime.go.*
+// metric (so no GC pause), but the inputs the anomaly worker derives its GC signals from.
+func TestCurrentConventionsOnlyMode(t *testing.T) {
+	recv := startReceiver(t, false)
+	t.Setenv("OTEL_GO_X_DEPRECATED_RUNTIME_METRICS", "false")
+	applyOTelEnvDefaults()
+	tel, err := setupTelemetry(t.Context(), newExportCounts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := tel.shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	for name := range recv.points {
+		if strings.HasPrefix(name, "process.runtime.go.") || strings.HasPrefix(name, "runtime.") {
+			t.Errorf("deprecated runtime metric %s exported in current-conventions-only mode", name)
+		}
+	}
+	for _, name := range []string{
+		"go.goroutine.count", "go.memory.used", "go.memory.allocated",
+		"go.memory.gc.goal", "go.config.gogc", "go.schedule.duration",
+	} {
+		if recv.points[name] == 0 {
+			t.Errorf("no data points received for %s", name)
+		}
 	}
 }

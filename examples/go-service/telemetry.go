@@ -35,7 +35,10 @@ var otelEnvDefaults = map[string]string{
 	// The SDK's own default is 60 s, too slow for tests that wait for data.
 	"OTEL_METRIC_EXPORT_INTERVAL": "5000",
 	// The current runtime metrics have no GC pause or heap-in-use series; the older
-	// process.runtime.go.* set has both, and the anomaly worker reads them.
+	// process.runtime.go.* set has both, and the anomaly worker prefers them. Set it to false
+	// for the current conventions only, what a service at the instrumentation's defaults
+	// exports: the worker then derives its GC signals from go.memory.allocated and
+	// go.memory.gc.goal.
 	"OTEL_GO_X_DEPRECATED_RUNTIME_METRICS": "true",
 }
 

@@ -2,13 +2,17 @@
 // gets the series' labels and the signal that drove the anomaly, and keeps that label set
 // until it resolves, so Alertmanager sees one alert per incident. Annotations carry the latest
 // observed and expected values, the score, the model version and how the step was scored, plus
-// a runbook hint for the signal and the signals that moved with it (runbook.ts).
+// a runbook hint for the signal and the signals that moved with it (runbook.ts), and, when the
+// scoring loop says which metric the signal was read from, that source (`source`; a derived
+// signal, e.g. GC pauses from the allocation rate, is named so in the summary too).
+import type { SignalSourceConfig } from '../../lib/config/sections/worker.ts';
 import type { OutboxAlert } from '../../lib/alertmanager/outbox.ts';
 import { seriesKey, type SeriesId, type StepScore } from '../../models/index.ts';
 import { AlertStateMachine, type AlertPolicy, type AlertTransition } from './alert-state.ts';
 import { alertPageLink } from './page.ts';
 import { coMovement, runbookHint, runbookUrl } from './runbook.ts';
-import { formatValue, signalTitle } from './signals.ts';
+import type { SignalSources } from './samples.ts';
+import { describeSource, formatValue, isGoSignal, signalCaption } from './signals.ts';
 
 export interface AlertRouterConfig extends AlertPolicy {
   alertname: string;
@@ -48,6 +52,8 @@ interface Episode {
   firedAtMs: number;
   observed: number;
   expected: number;
+  /** Where the signal's values came from, as last reported; unknown when never reported. */
+  source?: SignalSourceConfig;
   annotations: Record<string, string>;
 }
 
@@ -68,7 +74,8 @@ export class AlertRouter {
     return this.episodes.size;
   }
 
-  observe(id: SeriesId, score: StepScore): AlertTransition {
+  /** One scored step of a series; `sources` say which metric each signal was read from. */
+  observe(id: SeriesId, score: StepScore, sources?: SignalSources): AlertTransition {
     const key = seriesKey(id);
     let machine = this.machines.get(key);
     if (!machine) this.machines.set(key, (machine = new AlertStateMachine(this.config)));
@@ -76,11 +83,13 @@ export class AlertRouter {
     if (transition === 'fired') {
       const episode = this.startEpisode(id, score);
       this.episodes.set(key, episode);
+      updateSource(episode, sources);
       this.deps.sink.send(episode.key, this.alert(episode, score, null), true);
       return transition;
     }
     const episode = this.episodes.get(key);
     if (!episode) return transition;
+    updateSource(episode, sources);
     if (transition === 'resolved') {
       this.episodes.delete(key);
       this.deps.sink.send(episode.key, this.alert(episode, score, this.now()), true);
@@ -143,13 +152,13 @@ export class AlertRouter {
   }
 
   private annotations(episode: Episode, score: StepScore): Record<string, string> {
-    const { id, signal } = episode;
-    const observed = formatValue(signal, episode.observed);
-    const expected = formatValue(signal, episode.expected);
+    const { id, signal, source } = episode;
+    const observed = formatValue(signal, episode.observed, source);
+    const expected = formatValue(signal, episode.expected, source);
     return {
       summary: this.summary(episode, `is anomalous: ${observed} vs expected ${expected}`),
       description:
-        `${signalTitle(signal)} of service ${id.service}, instance ${id.instance} (tenant ${id.tenant}) ` +
+        `${signalCaption(signal, source)} of service ${id.service}, instance ${id.instance} (tenant ${id.tenant}) ` +
         `was ${observed} where ${expected} was expected; anomaly score ${score.score.toFixed(2)}. ` +
         this.methodNote(score),
       observed,
@@ -166,6 +175,7 @@ export class AlertRouter {
         score.expected,
         this.config.correlationFactor ?? 1.5,
       ),
+      ...(source ? { source: describeSource(source) } : {}),
     };
   }
 
@@ -175,7 +185,8 @@ export class AlertRouter {
   }
 
   private summary(episode: Episode, what: string): string {
-    return `${signalTitle(episode.signal)} of ${episode.id.service} (${episode.id.instance}) ${what}`;
+    const caption = signalCaption(episode.signal, episode.source);
+    return `${caption} of ${episode.id.service} (${episode.id.instance}) ${what}`;
   }
 
   private methodNote(score: StepScore): string {
@@ -191,4 +202,10 @@ export class AlertRouter {
   private pageLink(episode: Episode): string {
     return alertPageLink(this.deps.pageUrl(), episode.id, episode.signal, episode.firedAtMs);
   }
+}
+
+/** The episode's signal source from this step, when the step says. */
+function updateSource(episode: Episode, sources: SignalSources | undefined): void {
+  const source = sources && isGoSignal(episode.signal) ? sources[episode.signal] : undefined;
+  if (source) episode.source = source;
 }

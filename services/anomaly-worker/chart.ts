@@ -2,6 +2,7 @@
 // cold-start median), the threshold band around it, anomalous steps as red markers and the
 // alert time as a vertical line. Plain SVG, no script: it renders anywhere, including in a
 // mail client or a screenshot.
+import type { SignalSourceConfig } from '../../lib/config/sections/worker.ts';
 import { formatValue } from './signals.ts';
 
 export interface ChartPoint {
@@ -20,6 +21,8 @@ export interface ChartOptions {
   height: number;
   /** Data time of the alert, drawn as a vertical line. */
   markerMs?: number;
+  /** Where the values came from: a derived source has its own unit. */
+  source?: SignalSourceConfig;
 }
 
 const MARGIN = { left: 72, right: 16, top: 30, bottom: 30 };
@@ -61,7 +64,7 @@ function plot(points: readonly ChartPoint[], options: ChartOptions): string {
   const step = typicalStep(times);
   return [
     `<rect class="plot" x="${MARGIN.left}" y="${MARGIN.top}" width="${plotWidth}" height="${plotHeight}" fill="#fafbfc" stroke="#d0d7de"/>`,
-    yAxis(v0, v1, scale, signal, width),
+    yAxis(v0, v1, scale, (v) => formatValue(signal, v, options.source), width),
     xAxis(t0, t1, scale, height),
     band(points, scale, step),
     line(
@@ -73,7 +76,7 @@ function plot(points: readonly ChartPoint[], options: ChartOptions): string {
       'stroke="#0969da" stroke-width="1.5" stroke-dasharray="6 4"',
     ),
     line('series', points, (p) => p.observed, scale, step, 'stroke="#1f2328" stroke-width="1.8"'),
-    anomalies(points, scale, signal),
+    anomalies(points, scale, (v) => formatValue(signal, v, options.source)),
     marker(options.markerMs, t0, t1, scale, height),
     // Small charts sit under a large one that has the legend.
     width >= LEGEND_MIN_WIDTH ? legend(width) : '',
@@ -153,13 +156,17 @@ function band(points: readonly ChartPoint[], scale: Scale, step: number): string
     : '';
 }
 
-function anomalies(points: readonly ChartPoint[], scale: Scale, signal: string): string {
+function anomalies(
+  points: readonly ChartPoint[],
+  scale: Scale,
+  format: (v: number) => string,
+): string {
   return points
     .filter((p) => p.anomalous && Number.isFinite(p.observed))
     .map(
       (p) =>
         `<circle class="anomaly" cx="${scale.x(p.timestampMs).toFixed(1)}" cy="${scale.y(p.observed).toFixed(1)}" r="4" fill="#cf222e">` +
-        `<title>${escapeXml(`${isoMinute(p.timestampMs)}: ${formatValue(signal, p.observed)} (expected ${formatValue(signal, p.expected)})`)}</title></circle>`,
+        `<title>${escapeXml(`${isoMinute(p.timestampMs)}: ${format(p.observed)} (expected ${format(p.expected)})`)}</title></circle>`,
     )
     .join('');
 }
@@ -179,13 +186,19 @@ function marker(
   );
 }
 
-function yAxis(v0: number, v1: number, scale: Scale, signal: string, width: number): string {
+function yAxis(
+  v0: number,
+  v1: number,
+  scale: Scale,
+  format: (v: number) => string,
+  width: number,
+): string {
   return niceTicks(v0, v1, 5)
     .map((v) => {
       const y = scale.y(v).toFixed(1);
       return (
         `<line class="grid" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${y}" y2="${y}" stroke="#eaeef2"/>` +
-        `<text class="tick" x="${MARGIN.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeXml(formatValue(signal, v))}</text>`
+        `<text class="tick" x="${MARGIN.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeXml(format(v))}</text>`
       );
     })
     .join('');

@@ -109,6 +109,8 @@ export async function createWorkerService(
     },
     { metrics, log },
   );
+  // Training and the alert page's source lookup read every series, whichever replica scores them.
+  const allSeriesReader = new SeriesReader(sql, readerConfig(config, ALL_SERIES));
   const enricher = new AlertEnricher(enrichmentConfig(config), {
     scores,
     client: new AlertmanagerClient({ timeoutMs: w.alerts.requestTimeoutMs }),
@@ -125,7 +127,12 @@ export async function createWorkerService(
       alertname: w.alerts.alertname,
       stepMs,
     },
-    { scores, log, enricher },
+    {
+      scores,
+      log,
+      enricher,
+      sources: (id, atMs) => allSeriesReader.sourcesAt(id, atMs),
+    },
   );
   const router = new AlertRouter(
     {
@@ -148,8 +155,6 @@ export async function createWorkerService(
     },
     { reader: new SeriesReader(sql, readerConfig(config, shard)), scores, router, metrics, log },
   );
-  // Training learns one model from every series, whichever replica scores them.
-  const trainingReader = new SeriesReader(sql, readerConfig(config, ALL_SERIES));
   const models = new ModelManager(
     {
       modelDir: path.join(w.model.dir, w.model.name),
@@ -161,7 +166,7 @@ export async function createWorkerService(
       onModel: (model) => loop.setModel(model),
       retrain: async () => {
         const toBucket = Math.floor(Date.now() / stepMs);
-        const result = await trainOnHistory(trainingReader, {
+        const result = await trainOnHistory(allSeriesReader, {
           fromBucket: toBucket - Math.round((w.retrain.historyHours * 3_600_000) / stepMs),
           toBucket,
           epochs: w.retrain.epochs,

@@ -3,7 +3,8 @@
 //   GET /alert?tenant=…&service=…&instance=…&signal=…&at=<unix ms>
 //   POST /v1/score  {"tenant": …, "service": …, "instance": …, "signal": …, "time"? | "from"?, "to"?}
 //   POST /v1/alertmanager/webhook  Alertmanager's webhook payload (version 4)
-// Scores come from ClickHouse, so any replica can draw any series, also after a restart.
+// Scores come from ClickHouse, so any replica can draw any series, also after a restart; so do
+// the sources the page names (which metric each signal was read from), read from the metrics.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -12,6 +13,7 @@ import type { Logger } from '../../lib/log.ts';
 import type { SeriesId } from '../../models/index.ts';
 import { renderAlertPage } from './page.ts';
 import type { ApiResponse } from './json-api.ts';
+import type { SignalSources } from './samples.ts';
 import { answerScoreRequest } from './score-api.ts';
 import type { ScoreStore } from './scores.ts';
 import type { AlertEnricher } from './webhook.ts';
@@ -40,6 +42,9 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
+/** Which source each signal of a series was read from at a time (SeriesReader.sourcesAt). */
+export type SourceLookup = (id: SeriesId, atMs: number) => Promise<SignalSources | undefined>;
+
 interface PageRequest {
   id: SeriesId;
   signal: string;
@@ -52,7 +57,12 @@ export class AlertPageServer extends BaseComponent {
 
   constructor(
     private readonly config: AlertPageConfig,
-    private readonly deps: { scores: ScoreStore; log: Logger; enricher?: AlertEnricher },
+    private readonly deps: {
+      scores: ScoreStore;
+      log: Logger;
+      enricher?: AlertEnricher;
+      sources?: SourceLookup;
+    },
   ) {
     super();
   }
@@ -137,16 +147,35 @@ export class AlertPageServer extends BaseComponent {
         body: 'expected tenant, service, instance, signal and at (unix ms)\n',
       };
     const { windowMs } = this.config;
-    const scores = await this.deps.scores.read(
-      page.id,
-      page.atMs - windowMs,
-      page.atMs + windowMs / 2,
-    );
+    const [scores, sources] = await Promise.all([
+      this.deps.scores.read(page.id, page.atMs - windowMs, page.atMs + windowMs / 2),
+      this.sourcesOf(page),
+    ]);
     return {
       status: 200,
       type: 'text/html',
-      body: renderAlertPage({ alertname: this.config.alertname, ...page, scores }),
+      body: renderAlertPage({
+        alertname: this.config.alertname,
+        ...page,
+        scores,
+        ...(sources ? { sources } : {}),
+      }),
     };
+  }
+
+  /** The page is still worth drawing when the metrics cannot be read: it then names no sources. */
+  private async sourcesOf(page: PageRequest): Promise<SignalSources | undefined> {
+    const lookup = this.deps.sources;
+    if (!lookup) return undefined;
+    try {
+      return await lookup(page.id, page.atMs);
+    } catch (err) {
+      this.deps.log.warn(
+        { err, series: page.id },
+        'alert page: cannot read which metrics the signals came from; the page names no sources',
+      );
+      return undefined;
+    }
   }
 }
 

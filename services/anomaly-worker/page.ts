@@ -1,11 +1,14 @@
 // The page an alert's generatorURL opens: what fired, the numbers, and the series drawn with
 // its expectation and threshold band (chart.ts), the alert's signal large and the other
-// signals small below it. Self-contained HTML (inline CSS and SVG), readable without a
-// dashboard or any script.
+// signals small below it. Each signal says where its values came from when it was derived
+// (e.g. GC signals of a runtime that exports no GC pause metric), and the alert's signal names
+// its source. Self-contained HTML (inline CSS and SVG), readable without a dashboard or any script.
+import type { SignalSourceConfig } from '../../lib/config/sections/worker.ts';
 import { GO_SIGNALS, type SeriesId } from '../../models/index.ts';
 import { escapeXml, isoMinute, renderChart, type ChartPoint } from './chart.ts';
+import type { SignalSources } from './samples.ts';
 import type { StoredScore } from './scores.ts';
-import { formatValue, signalTitle } from './signals.ts';
+import { describeSource, formatValue, isGoSignal, signalCaption } from './signals.ts';
 
 export interface AlertPageModel {
   alertname: string;
@@ -14,6 +17,8 @@ export interface AlertPageModel {
   /** Data time of the step that fired. */
   atMs: number;
   scores: readonly StoredScore[];
+  /** Where each signal's values came from at the alert time; unknown when absent. */
+  sources?: SignalSources;
 }
 
 const STYLE = `
@@ -39,19 +44,29 @@ export function renderAlertPage(model: AlertPageModel): string {
   const bySignal = groupBySignal(model.scores);
   const at = closestAt(bySignal.get(model.signal) ?? [], model.atMs);
   const others = GO_SIGNALS.filter((s) => s !== model.signal);
-  const title = `${model.alertname}: ${signalTitle(model.signal)} of ${model.id.service}`;
+  const source = sourceOf(model.sources, model.signal);
+  const title = `${model.alertname}: ${signalCaption(model.signal, source)} of ${model.id.service}`;
+  const draw = (signal: string, width: number, height: number): string =>
+    chart(signal, sourceOf(model.sources, signal), bySignal, model.atMs, { width, height });
   return [
     '<!doctype html><html lang="en"><head><meta charset="utf-8">',
     `<title>${escapeXml(title)}</title><style>${STYLE}</style></head><body>`,
     `<h1>${escapeXml(title)}</h1>`,
     `<div class="sub">instance ${escapeXml(model.id.instance)} · tenant ${escapeXml(model.id.tenant)} · alert at ${isoMinute(model.atMs)} UTC</div>`,
-    facts(model, at),
+    facts(model, source, at),
     at?.method === 'cold-start' ? coldStartNote() : '',
-    chart(model.signal, bySignal, model.atMs, 960, 360),
+    draw(model.signal, 960, 360),
     '<h2>Other signals</h2><div class="grid">',
-    ...others.map((s) => chart(s, bySignal, model.atMs, 476, 180)),
+    ...others.map((s) => draw(s, 476, 180)),
     '</div></body></html>',
   ].join('\n');
+}
+
+function sourceOf(
+  sources: SignalSources | undefined,
+  signal: string,
+): SignalSourceConfig | undefined {
+  return sources && isGoSignal(signal) ? sources[signal] : undefined;
 }
 
 function groupBySignal(scores: readonly StoredScore[]): Map<string, StoredScore[]> {
@@ -73,26 +88,32 @@ function closestAt(scores: readonly StoredScore[], atMs: number): StoredScore | 
   return best;
 }
 
-function facts(model: AlertPageModel, at: StoredScore | undefined): string {
+function facts(
+  model: AlertPageModel,
+  source: SignalSourceConfig | undefined,
+  at: StoredScore | undefined,
+): string {
+  const value = (v: number): string => formatValue(model.signal, v, source);
+  const signal: Array<[string, string]> = [['Signal', signalCaption(model.signal, source)]];
+  if (model.sources) {
+    signal.push([
+      'Source',
+      source ? describeSource(source) : 'none of its metrics found around the alert time',
+    ]);
+  }
   const rows: Array<[string, string]> = at
     ? [
-        ['Signal', signalTitle(model.signal)],
-        ['Observed', formatValue(model.signal, at.observed)],
-        ['Expected', formatValue(model.signal, at.expected)],
-        [
-          'Threshold band',
-          `${formatValue(model.signal, at.lower)} – ${formatValue(model.signal, at.upper)}`,
-        ],
+        ...signal,
+        ['Observed', value(at.observed)],
+        ['Expected', value(at.expected)],
+        ['Threshold band', `${value(at.lower)} – ${value(at.upper)}`],
         ['Score', at.score.toFixed(3)],
         [
           'Scored by',
           at.method === 'lstm' ? `LSTM model ${at.modelVersion}` : 'cold-start (no model yet)',
         ],
       ]
-    : [
-        ['Signal', signalTitle(model.signal)],
-        ['Scores', 'none stored for this series around the alert time'],
-      ];
+    : [...signal, ['Scores', 'none stored for this series around the alert time']];
   const body = rows
     .map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`)
     .join('');
@@ -109,10 +130,10 @@ function coldStartNote(): string {
 
 function chart(
   signal: string,
+  source: SignalSourceConfig | undefined,
   bySignal: ReadonlyMap<string, StoredScore[]>,
   atMs: number,
-  width: number,
-  height: number,
+  size: { width: number; height: number },
 ): string {
   const points: ChartPoint[] = (bySignal.get(signal) ?? []).map((s) => ({
     timestampMs: s.timestampMs,
@@ -123,5 +144,11 @@ function chart(
     // A step is marked on the signal that drove it.
     anomalous: s.anomalous && s.drivingSignal === signal,
   }));
-  return renderChart(points, { signal, title: signalTitle(signal), width, height, markerMs: atMs });
+  return renderChart(points, {
+    signal,
+    title: signalCaption(signal, source),
+    ...size,
+    markerMs: atMs,
+    ...(source ? { source } : {}),
+  });
 }

@@ -2,9 +2,17 @@
 // a fixed step, in the detector's signal order. Cumulative counters and histograms become
 // per-step increases (a value that went down means the process restarted: the new value is
 // the increase since), rates are per second of the time between two samples, and a step
-// without a sample is NaN: an explicit gap the detector bridges or restarts after.
-import { GO_SIGNALS, seriesKey, type MultiSeries, type SeriesId } from '../../models/index.ts';
+// without a sample is NaN: an explicit gap the detector bridges or restarts after. Each series
+// remembers which source each of its signals was read from.
+import {
+  GO_SIGNALS,
+  seriesKey,
+  type GoSignal,
+  type MultiSeries,
+  type SeriesId,
+} from '../../models/index.ts';
 import type {
+  MetricSourceConfig,
   SignalRead,
   SignalSourceConfig,
   SignalsConfig,
@@ -46,7 +54,35 @@ const READ_TABLES: Record<SignalRead, readonly MetricTable[]> = {
 
 export const METRIC_TABLES: readonly MetricTable[] = ['gauge', 'sum', 'histogram', 'summary'];
 
-/** The metric names to select from each table. */
+/** One metric a source reads, where it is looked up and which of its points count. */
+interface SourceInput {
+  metric: string;
+  tables: readonly MetricTable[];
+  attributes: Record<string, string>;
+}
+
+/** The metrics a source reads: one for the plain reads, three for gcCycles. */
+function sourceInputs(source: SignalSourceConfig): SourceInput[] {
+  if (source.read !== 'gcCycles') {
+    const { metric, attributes } = source;
+    return [{ metric, tables: READ_TABLES[source.read], attributes }];
+  }
+  return [
+    { metric: source.metric, tables: READ_TABLES.counterIncrease, attributes: {} },
+    { metric: source.goal, tables: READ_TABLES.gauge, attributes: {} },
+    { metric: source.gogc, tables: READ_TABLES.gauge, attributes: {} },
+  ];
+}
+
+/** The names of the metrics a source reads, for what pages and alerts say about it. */
+export function sourceMetricNames(source: SignalSourceConfig): string[] {
+  return sourceInputs(source).map((input) => input.metric);
+}
+
+/**
+ * The metric names to select from each table. A metric named only in an `onlyWithout` list is
+ * looked up in every table: its presence is all that counts.
+ */
 export function metricsByTable(signals: SignalsConfig): Record<MetricTable, string[]> {
   const out: Record<MetricTable, Set<string>> = {
     gauge: new Set(),
@@ -54,8 +90,12 @@ export function metricsByTable(signals: SignalsConfig): Record<MetricTable, stri
     histogram: new Set(),
     summary: new Set(),
   };
-  for (const source of Object.values(signals).flat()) {
-    for (const table of READ_TABLES[source.read]) out[table].add(source.metric);
+  const all = Object.values(signals).flat();
+  const inputs = all.flatMap(sourceInputs);
+  for (const input of inputs) for (const table of input.tables) out[table].add(input.metric);
+  const read = new Set(inputs.map((input) => input.metric));
+  for (const metric of all.flatMap((s) => s.onlyWithout ?? [])) {
+    if (!read.has(metric)) for (const table of METRIC_TABLES) out[table].add(metric);
   }
   return {
     gauge: [...out.gauge],
@@ -102,9 +142,13 @@ export interface StepGrid {
   stepMs: number;
 }
 
+/** Per signal, the source its values were read from; a signal without data has none. */
+export type SignalSources = Partial<Record<GoSignal, SignalSourceConfig>>;
+
 export interface SeriesWindow {
   id: SeriesId;
   series: MultiSeries;
+  sources: SignalSources;
 }
 
 interface Stream {
@@ -129,9 +173,12 @@ export function buildSeries(
 ): Map<string, SeriesWindow> {
   const out = new Map<string, SeriesWindow>();
   for (const [key, { id, streams }] of groupStreams(samples)) {
-    const values = GO_SIGNALS.map((signal) =>
-      signalColumn(options.signals[signal], streams, grid, options.maxGapSteps),
-    );
+    const sources: SignalSources = {};
+    const values = GO_SIGNALS.map((signal) => {
+      const read = signalColumn(options.signals[signal], streams, grid, options.maxGapSteps);
+      if (read.source) sources[signal] = read.source;
+      return read.column;
+    });
     out.set(key, {
       id,
       series: {
@@ -140,6 +187,7 @@ export function buildSeries(
         features: GO_SIGNALS,
         values,
       },
+      sources,
     });
   }
   return out;
@@ -174,85 +222,133 @@ function groupStreams(
   return out;
 }
 
-/** The first source (in preference order) that has a value somewhere on the grid. */
+/**
+ * The first source (in preference order) that the series exports, read onto the grid. A source
+ * counts as exported when each of its metrics has a sample in the range read, even if no step
+ * gets a value (a histogram without observations): a missing value is a gap, never a reason to
+ * switch to another source with another meaning for one read.
+ */
 function signalColumn(
   sources: readonly SignalSourceConfig[],
   streams: readonly Stream[],
   grid: StepGrid,
   maxGapSteps: number,
-): Float64Array {
+): { column: Float64Array; source?: SignalSourceConfig } {
+  const exported = new Set(streams.map((s) => s.metric));
   for (const source of sources) {
-    const matching = streams.filter((s) => matches(source, s));
-    if (matching.length === 0) continue;
-    const column = sourceColumn(source, matching, grid, maxGapSteps);
-    if (column.some(Number.isFinite)) return column;
+    if (source.onlyWithout?.some((metric) => exported.has(metric))) continue;
+    const inputs = sourceInputs(source).map((input) => streams.filter((s) => matches(input, s)));
+    if (inputs.some((matching) => matching.length === 0)) continue;
+    const ctx = { grid, maxGapSteps };
+    const column =
+      source.read === 'gcCycles'
+        ? onGrid(gcCycles(inputs, ctx), grid, 1)
+        : onGrid(metricValues(source, inputs[0] ?? [], ctx), grid, source.scale);
+    return { column, source };
   }
-  return new Float64Array(grid.toBucket - grid.fromBucket).fill(Number.NaN);
+  return { column: new Float64Array(grid.toBucket - grid.fromBucket).fill(Number.NaN) };
 }
 
-function matches(source: SignalSourceConfig, stream: Stream): boolean {
+function matches(input: SourceInput, stream: Stream): boolean {
   return (
-    stream.metric === source.metric &&
-    READ_TABLES[source.read].includes(stream.table) &&
-    Object.entries(source.attributes).every(([k, v]) => stream.attributes[k] === v)
+    stream.metric === input.metric &&
+    input.tables.includes(stream.table) &&
+    Object.entries(input.attributes).every(([k, v]) => stream.attributes[k] === v)
   );
 }
 
 type StepValues = Map<number, number>;
 
-function sourceColumn(
-  source: SignalSourceConfig,
+/** Values per step as a grid column, multiplied by `scale`; steps without a value are NaN. */
+function onGrid(values: StepValues, grid: StepGrid, scale: number): Float64Array {
+  const column = new Float64Array(grid.toBucket - grid.fromBucket).fill(Number.NaN);
+  for (const [bucket, value] of values) {
+    const i = bucket - grid.fromBucket;
+    if (i >= 0 && i < column.length) column[i] = value * scale;
+  }
+  return column;
+}
+
+/** How a read sees the steps: the grid, and how far back a counter's previous sample may be. */
+interface ReadContext {
+  grid: StepGrid;
+  maxGapSteps: number;
+}
+
+function metricValues(
+  source: MetricSourceConfig,
   streams: readonly Stream[],
-  grid: StepGrid,
-  maxGapSteps: number,
-): Float64Array {
-  const increases = (get: (s: Sample) => number[]): Array<Map<number, Increase>> =>
-    streams.map((s) => increasesOf(s.samples, get, grid.stepMs, maxGapSteps));
-  const perStep = (get: (s: Sample) => number): StepValues =>
-    sumStreams(increases((s) => [get(s)]).map((inc) => normalize(inc, grid.stepMs)));
-  const perSecond = (get: (s: Sample) => number): StepValues =>
-    sumStreams(increases((s) => [get(s)]).map((inc) => normalize(inc, 1000)));
-  let values: StepValues;
+  ctx: ReadContext,
+): StepValues {
+  const { stepMs } = ctx.grid;
   switch (source.read) {
     case 'gauge':
-      values = sumStreams(streams.map((s) => latest(s, (x) => x.value)));
-      break;
+      return gaugeValues(streams);
     case 'counterIncrease':
-      values = perStep((s) => s.value);
-      break;
+      return increasePer(stepMs, streams, (s) => s.value, ctx);
     case 'counterRate':
-      values = perSecond((s) => s.value);
-      break;
+      return increasePer(1000, streams, (s) => s.value, ctx);
     case 'histogramSumIncrease':
     case 'summarySumIncrease':
-      values = perStep((s) => s.sum);
-      break;
+      return increasePer(stepMs, streams, (s) => s.sum, ctx);
     case 'histogramCountRate':
     case 'summaryCountRate':
-      values = perSecond((s) => s.count);
-      break;
+      return increasePer(1000, streams, (s) => s.count, ctx);
     case 'histogramQuantile':
-      values = windowQuantiles(
-        source,
-        streams,
-        increases((s) => s.bucketCounts),
-        grid,
-      );
-      break;
+      return windowQuantiles(source, streams, ctx);
     case 'summaryQuantile':
-      values = maxStreams(
+      return maxStreams(
         streams.map((s) =>
           latest(s, (x) => summaryQuantile(source.quantile, x.quantiles, x.quantileValues)),
         ),
       );
-      break;
   }
-  const column = new Float64Array(grid.toBucket - grid.fromBucket).fill(Number.NaN);
-  for (const [bucket, value] of values) {
-    const i = bucket - grid.fromBucket;
-    if (i >= 0 && i < column.length) column[i] = value * source.scale;
+}
+
+/** The latest value in each step, attribute sets summed. */
+function gaugeValues(streams: readonly Stream[]): StepValues {
+  return sumStreams(streams.map((s) => latest(s, (x) => x.value)));
+}
+
+/**
+ * A cumulative scalar's increase per `perMs` of elapsed time (stepMs → per step, 1000 → per
+ * second), attribute sets summed.
+ */
+function increasePer(
+  perMs: number,
+  streams: readonly Stream[],
+  get: (s: Sample) => number,
+  { grid, maxGapSteps }: ReadContext,
+): StepValues {
+  return sumStreams(
+    streams.map((s) =>
+      normalize(
+        increasesOf(s.samples, (x) => [get(x)], grid.stepMs, maxGapSteps),
+        perMs,
+      ),
+    ),
+  );
+}
+
+/**
+ * Estimated GC cycles per step: the heap bytes allocated in the step over the runway of one
+ * cycle, goal · g / (100 + g) with g = GOGC, both as reported at the end of the step. Without a
+ * positive runway (GOGC 0, no goal yet) the step has no estimate.
+ */
+function gcCycles(
+  [allocated, goal, gogc]: ReadonlyArray<readonly Stream[]>,
+  ctx: ReadContext,
+): StepValues {
+  const bytes = increasePer(ctx.grid.stepMs, allocated ?? [], (s) => s.value, ctx);
+  const goals = gaugeValues(goal ?? []);
+  const percents = gaugeValues(gogc ?? []);
+  const out: StepValues = new Map();
+  for (const [bucket, increase] of bytes) {
+    const g = percents.get(bucket) ?? Number.NaN;
+    const runway = ((goals.get(bucket) ?? Number.NaN) * g) / (100 + g);
+    out.set(bucket, runway > 0 ? increase / runway : Number.NaN);
   }
-  return column;
+  return out;
 }
 
 function latest(stream: Stream, get: (s: Sample) => number): StepValues {
@@ -330,16 +426,18 @@ function normalize(increases: Map<number, Increase>, perMs: number): StepValues 
  * merged (those with other bucket bounds than the first are left out: they cannot be added).
  */
 function windowQuantiles(
-  source: SignalSourceConfig,
+  source: MetricSourceConfig,
   streams: readonly Stream[],
-  increases: ReadonlyArray<Map<number, Increase>>,
-  grid: StepGrid,
+  { grid, maxGapSteps }: ReadContext,
 ): StepValues {
+  const increases = streams.map((s) =>
+    increasesOf(s.samples, (x) => x.bucketCounts, grid.stepMs, maxGapSteps),
+  );
   const bounds = streams[0]?.samples.at(-1)?.bounds ?? [];
   const merged = new Map<number, number[]>();
   streams.forEach((stream, i) => {
     if (!sameBounds(stream.samples.at(-1)?.bounds ?? [], bounds)) return;
-    for (const [bucket, { delta }] of increases[i]!) {
+    for (const [bucket, { delta }] of increases[i] ?? []) {
       const sum = merged.get(bucket);
       if (!sum) merged.set(bucket, [...delta]);
       else delta.forEach((v, k) => (sum[k] = (sum[k] ?? 0) + v));

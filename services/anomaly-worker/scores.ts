@@ -7,12 +7,15 @@ import { RowBinaryWriter } from '../../lib/clickhouse/rowbinary.ts';
 import type { Row } from '../../lib/clickhouse/schema.ts';
 import { ANOMALY_SCORES } from '../../infra/clickhouse/tables.ts';
 import { SIGNAL_ERROR_CAP, seriesKey, type SeriesId, type StepScore } from '../../models/index.ts';
+import type { SignalSources } from './samples.ts';
 import { scoreExtentQuery, scoreQuery, type ScoreExtentRow, type ScoreRow } from './sql.ts';
 import type { Storage } from './storage.ts';
 
 export interface ScoredStep {
   id: SeriesId;
   score: StepScore;
+  /** Which metric each signal of the step was read from (alerts name it). */
+  sources?: SignalSources;
 }
 
 /** A stored score of one signal at one step, as the page draws it. */

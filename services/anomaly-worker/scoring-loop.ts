@@ -180,7 +180,10 @@ export class ScoringLoop extends BaseComponent {
     for (let bucket = from; bucket < to; bucket++) {
       const points = this.pointsAt(windows, bucket);
       const scores = await this.detector.scoreBatch(points);
-      for (const score of scores) scored.push({ id: this.known.get(score.key)!.id, score });
+      for (const score of scores) {
+        const sources = windows.get(score.key)?.sources;
+        scored.push({ id: this.known.get(score.key)!.id, score, ...(sources ? { sources } : {}) });
+      }
     }
     this.counters.received += scored.length;
     await this.store(scored);
@@ -230,10 +233,10 @@ export class ScoringLoop extends BaseComponent {
 
   private route(scored: readonly ScoredStep[]): void {
     const { metrics, router } = this.deps;
-    for (const { id, score } of scored) {
+    for (const { id, score, sources } of scored) {
       metrics.seriesScored.inc();
       if (score.anomalous) metrics.anomalies.inc({ method: score.method });
-      router.observe(id, score);
+      router.observe(id, score, sources);
     }
     metrics.alertsFiring.set(router.firing);
   }

@@ -1,8 +1,9 @@
 // Reads the Go runtime series of this replica's shard from ClickHouse: one query per metric
 // table (sql.ts), then deltas, quantiles and resampling onto the step grid (samples.ts). Long
-// ranges (training) are read in chunks so no single query or response gets huge.
+// ranges (training) are read in chunks so no single query or response gets huge. Each series
+// says which source each signal was read from (the alert page and the alerts show it).
 import type { SignalsConfig } from '../../lib/config/sections/worker.ts';
-import { GO_SIGNALS } from '../../models/index.ts';
+import { GO_SIGNALS, seriesKey, type SeriesId } from '../../models/index.ts';
 import {
   buildSeries,
   lookbackSteps,
@@ -11,6 +12,7 @@ import {
   sampleFromRow,
   type Sample,
   type SeriesWindow,
+  type SignalSources,
   type StepGrid,
 } from './samples.ts';
 import type { Shard } from './shard.ts';
@@ -59,6 +61,17 @@ export class SeriesReader {
     return concatenate(chunks, { fromBucket, toBucket, stepMs: this.config.stepMs });
   }
 
+  /**
+   * Which source each signal of a series was read from at `atMs`: the step containing it and the
+   * `maxGapSteps` before it (so a step the series skipped still finds its sources). Undefined
+   * when the series has no data then.
+   */
+  async sourcesAt(id: SeriesId, atMs: number): Promise<SignalSources | undefined> {
+    const bucket = Math.floor(atMs / this.config.stepMs);
+    const windows = await this.read(bucket - this.config.maxGapSteps, bucket + 1, [id.service]);
+    return windows.get(seriesKey(id))?.sources;
+  }
+
   private async readGrid(
     grid: StepGrid,
     services?: readonly string[],
@@ -89,7 +102,10 @@ export class SeriesReader {
   }
 }
 
-/** Chunks side by side on the full grid; a series missing from a chunk is NaN there. */
+/**
+ * Chunks side by side on the full grid; a series missing from a chunk is NaN there. Its sources
+ * are the latest chunk's that had data for the signal.
+ */
 function concatenate(
   chunks: ReadonlyArray<{ grid: StepGrid; windows: Map<string, SeriesWindow> }>,
   grid: StepGrid,
@@ -104,9 +120,11 @@ function concatenate(
         full = {
           id: window.id,
           series: { ...window.series, startMs: grid.fromBucket * grid.stepMs, values },
+          sources: {},
         };
         out.set(key, full);
       }
+      full.sources = { ...full.sources, ...window.sources };
       const offset = chunk.grid.fromBucket - grid.fromBucket;
       window.series.values.forEach((column, f) => full.series.values[f]!.set(column, offset));
     }

@@ -1,9 +1,11 @@
-// What each Go runtime signal is called and measured in, for alert texts and the alert page.
+// What each Go runtime signal is called and measured in, and where its values came from, for
+// alert texts and the alert page. A derived source (one standing in for a signal the series
+// does not export, e.g. the allocation rate for GC pauses) has its own unit and says so.
+import type { SignalSourceConfig, SignalUnit } from '../../lib/config/sections/worker.ts';
 import { GO_SIGNALS, type GoSignal } from '../../models/index.ts';
+import { sourceMetricNames } from './samples.ts';
 
-type Unit = 'count' | 'seconds' | 'bytes' | 'perSecond';
-
-export const SIGNAL_INFO: Record<GoSignal, { title: string; unit: Unit }> = {
+export const SIGNAL_INFO: Record<GoSignal, { title: string; unit: SignalUnit }> = {
   goroutines: { title: 'Goroutines', unit: 'count' },
   gc_pause_p99: { title: 'GC pause p99', unit: 'seconds' },
   gc_pause_total: { title: 'GC pause total per step', unit: 'seconds' },
@@ -16,14 +18,39 @@ export function isGoSignal(name: string): name is GoSignal {
   return (GO_SIGNALS as readonly string[]).includes(name);
 }
 
-export function signalTitle(signal: string): string {
+function signalTitle(signal: string): string {
   return isGoSignal(signal) ? SIGNAL_INFO[signal].title : signal;
 }
 
-/** A value in the signal's unit, short and readable: 1.2 ms, 340 MiB, 12.5/s. */
-export function formatValue(signal: string, value: number): string {
+/** The signal's title, plus what it stands for when its source is derived. */
+export function signalCaption(signal: string, source?: SignalSourceConfig): string {
+  const title = signalTitle(signal);
+  return source?.derived ? `${title} (derived: ${source.derived})` : title;
+}
+
+/**
+ * Where a signal's values came from: the metric (with its attribute filter), or for a derived
+ * source what it measures, from which metrics, and which metrics the series does not export.
+ */
+export function describeSource(source: SignalSourceConfig): string {
+  if (!source.derived) {
+    const filter = source.read === 'gcCycles' ? {} : source.attributes;
+    const attributes = Object.entries(filter).map(([k, v]) => `${k}=${v}`);
+    return attributes.length > 0 ? `${source.metric}{${attributes.join(', ')}}` : source.metric;
+  }
+  const from = `derived: ${source.derived} (${sourceMetricNames(source).join(', ')})`;
+  return source.onlyWithout
+    ? `${from}; the series exports none of ${source.onlyWithout.join(', ')}`
+    : from;
+}
+
+/**
+ * A value in the unit of its signal, or of the derived source it came from, short and readable:
+ * 1.2 ms, 340 MiB, 12.5/s, 104 MiB/s.
+ */
+export function formatValue(signal: string, value: number, source?: SignalSourceConfig): string {
   if (!Number.isFinite(value)) return 'n/a';
-  const unit = isGoSignal(signal) ? SIGNAL_INFO[signal].unit : 'count';
+  const unit = source?.unit ?? (isGoSignal(signal) ? SIGNAL_INFO[signal].unit : 'count');
   switch (unit) {
     case 'count':
       return compact(value);
@@ -33,6 +60,8 @@ export function formatValue(signal: string, value: number): string {
       return seconds(value);
     case 'bytes':
       return bytes(value);
+    case 'bytesPerSecond':
+      return `${bytes(value)}/s`;
   }
 }
 

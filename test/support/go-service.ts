@@ -43,10 +43,12 @@ export class GoService {
     private readonly finalCounts: Promise<ExportCounts>,
   ) {}
 
+  /** `env` adds to or overrides the test defaults, e.g. the runtime metrics mode. */
   static async start(
     binary: string,
     otlpGrpcPort: number,
     serviceName: string,
+    env: Record<string, string> = {},
   ): Promise<GoService> {
     const port = await freePort();
     const child = spawn(binary, [], {
@@ -59,6 +61,7 @@ export class GoService {
         OTEL_METRIC_EXPORT_INTERVAL: '1000',
         OTEL_BSP_SCHEDULE_DELAY: '500',
         OTEL_BLRP_SCHEDULE_DELAY: '500',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -1,6 +1,8 @@
 // One known set of Go runtime series, written in all three instrumentation flavors, and what
-// the worker must read back from it. Shared by the modern-dialect test (chDB) and the
-// old-dialect test (the real 18.16 server), so both dialects are held to the same numbers.
+// the worker must read back from it; and one series of a service at the current runtime
+// instrumentation's defaults, whose GC signals the worker derives. Shared by the modern-dialect
+// test (chDB) and the tests against the real 18.16 server, so both dialects are held to the
+// same numbers.
 import { expect } from 'vitest';
 import type { Row } from '../../lib/clickhouse/schema.ts';
 import { GO_SIGNALS, seriesKey, type GoSignal } from '../../models/features.ts';
@@ -101,4 +103,63 @@ export function expectFixtureRead(
       }
     }
   }
+}
+
+/**
+ * The GC signals as the worker derives them for a service without GC pause metrics: the heap
+ * allocation rate (bytes/s) and the GC cycles per step, changing every step so that a value read
+ * from the wrong step shows. The other signals are the fixture's.
+ */
+export function derivedGcValue(signal: GoSignal, step: number): number {
+  switch (signal) {
+    case 'gc_pause_p99':
+      return 300 * 1024 + step * 10 * 1024;
+    case 'gc_pause_total':
+      return 1 + step / 8;
+    default:
+      return fixtureValue(signal, step);
+  }
+}
+
+/** The rows of one otelDefaults series (restarting at FIXTURE_RESTART_STEP). */
+export function derivedGcRows(id: WrittenSeries): Map<MetricTable, Row[]> {
+  const series = signalSeries(
+    FIXTURE_START_MS,
+    FIXTURE_STEP_MS / 1000,
+    FIXTURE_STEPS,
+    derivedGcValue,
+  );
+  return metricRows(
+    id,
+    goServicePoints(series, { flavor: 'otelDefaults', restartAtSteps: [FIXTURE_RESTART_STEP] }),
+  );
+}
+
+/** Checks the GC signals and their sources read over [from, to) of a derivedGcRows series. */
+export function expectDerivedGcRead(
+  windows: Map<string, SeriesWindow>,
+  id: WrittenSeries,
+  from: number,
+  to: number,
+): void {
+  const window = windows.get(seriesKey(id));
+  expect(window, seriesKey(id)).toBeDefined();
+  for (const signal of ['gc_pause_p99', 'gc_pause_total'] as const) {
+    const column = [...window!.series.values[GO_SIGNALS.indexOf(signal)]!];
+    expect(column).toHaveLength(to - from);
+    column.forEach((v, i) => {
+      // Bytes are written as integers: the values come back to well within a millionth.
+      const want = derivedGcValue(signal, from + i);
+      expect(Math.abs(v - want) / want, `${signal} at step ${from + i}: ${v}`).toBeLessThan(1e-6);
+    });
+  }
+  expect(window!.sources.gc_pause_p99).toMatchObject({
+    metric: 'go.memory.allocated',
+    derived: 'heap allocation rate',
+  });
+  expect(window!.sources.gc_pause_total).toMatchObject({
+    read: 'gcCycles',
+    derived: 'estimated GC cycles per step',
+  });
+  expect(window!.sources.goroutines?.metric).toBe('go.goroutine.count');
 }

@@ -1,9 +1,11 @@
 // Writes Go runtime metrics into the otel_metrics_* tables the way real Go services' exporters
 // leave them there, for the anomaly worker's tests. From per-step signal values (goroutines,
 // GC pauses, heap, request latency and rate) it makes the data points one instrumentation
-// flavor would export: current OTel semconv (`go.*`, `http.server.request.duration`), the older
-// OTel runtime/otelhttp names (`process.runtime.go.*`, `http.server.duration` in ms), or
-// Prometheus client_golang scraped by the Collector (`go_*`, `http_request_duration_seconds`).
+// flavor would export: current OTel semconv (`go.*`, `http.server.request.duration`) with the
+// opt-in GC pause histogram or at the runtime instrumentation's defaults (no GC pause metric:
+// the heap allocation counter, heap goal and GOGC instead), the older OTel runtime/otelhttp
+// names (`process.runtime.go.*`, `http.server.duration` in ms), or Prometheus client_golang
+// scraped by the Collector (`go_*`, `http_request_duration_seconds`).
 // Counters and histograms are cumulative, restart at the given steps, and a NaN value leaves
 // that metric out of that step. Rows go to the real server (RowBinary) or to chDB (SQL text).
 import type { ClickHouseClient } from '../../lib/clickhouse/client.ts';
@@ -40,7 +42,13 @@ export interface MetricPoint {
   quantiles?: Array<[number, number]>;
 }
 
-export type Flavor = 'otel' | 'otelLegacy' | 'prometheus';
+/**
+ * `otelDefaults` has no GC pause metric, so its two GC values are taken as what the worker
+ * derives for such a service: gc_pause_p99 is the heap allocation rate (bytes/s) and
+ * gc_pause_total the GC cycles per step; the allocation counter and heap goal (GOGC 100) are
+ * written so that they read back as exactly these.
+ */
+export type Flavor = 'otel' | 'otelDefaults' | 'otelLegacy' | 'prometheus';
 
 export interface GoServiceOptions {
   flavor: Flavor;
@@ -80,6 +88,7 @@ export function goServicePoints(series: MultiSeries, options: GoServiceOptions):
   let http = emptyHistogram(httpBounds);
   let gc = emptyHistogram(GC_BOUNDS_S);
   let gcTotal = 0;
+  let allocated = 0;
   const length = series.values[0]?.length ?? 0;
   for (let t = 0; t < length; t++) {
     const timeMs = series.startMs + t * stepMs + (options.offsetMs ?? 5000);
@@ -88,6 +97,7 @@ export function goServicePoints(series: MultiSeries, options: GoServiceOptions):
       http = emptyHistogram(httpBounds);
       gc = emptyHistogram(GC_BOUNDS_S);
       gcTotal = 0;
+      allocated = 0;
     }
     const at = { timeMs, startMs };
     const goroutines = signal(series, 'goroutines', t);
@@ -106,7 +116,13 @@ export function goServicePoints(series: MultiSeries, options: GoServiceOptions):
       observe(gc, pauseP99, 1);
       observe(gc, Math.max(0, pauseTotal - pauseP99), 1);
       gcTotal += pauseTotal;
-      points.push(...names.gc(at, gc, gcTotal, pauseP99));
+      // As derived values: bytes allocated in the step, over half the goal (GOGC 100) per cycle.
+      const stepBytes = pauseP99 * series.stepSeconds;
+      allocated += stepBytes;
+      const goal = (2 * stepBytes) / pauseTotal;
+      points.push(
+        ...names.gc(at, { pauses: gc, totalSeconds: gcTotal, p99: pauseP99, allocated, goal }),
+      );
     }
     if (Number.isFinite(goroutines)) points.push(names.goroutines(at, goroutines));
     if (Number.isFinite(heap)) points.push(...names.heap(at, heap));
@@ -139,10 +155,21 @@ interface At {
   startMs: number;
 }
 
+/** The GC state after a step, for every flavor's names. */
+interface GcStep {
+  pauses: Histogram;
+  /** Cumulative pause time (s). */
+  totalSeconds: number;
+  p99: number;
+  /** otelDefaults: cumulative heap bytes allocated, and the heap goal (bytes). */
+  allocated: number;
+  goal: number;
+}
+
 interface FlavorNames {
   goroutines(at: At, v: number): MetricPoint;
   heap(at: At, v: number): MetricPoint[];
-  gc(at: At, h: Histogram, totalSeconds: number, p99: number): MetricPoint[];
+  gc(at: At, step: GcStep): MetricPoint[];
   http(at: At, h: Histogram): MetricPoint[];
 }
 
@@ -198,22 +225,32 @@ const histogram = (
 
 const ROUTE = { 'http.route': '/checkout', 'http.request.method': 'GET' };
 
+const OTEL_NAMES: FlavorNames = {
+  goroutines: (at, v) => upDown(at, 'go.goroutine.count', v),
+  heap: (at, v) => [
+    upDown(at, 'go.memory.used', v, { 'go.memory.type': 'other' }),
+    upDown(at, 'go.memory.used', 4 * 1024 * 1024, { 'go.memory.type': 'stack' }),
+  ],
+  gc: (at, { pauses }) => [histogram(at, 'go.memory.gc.pause.duration', pauses)],
+  http: (at, h) => [histogram(at, 'http.server.request.duration', h, 1, ROUTE)],
+};
+
 const FLAVOR_NAMES: Record<Flavor, FlavorNames> = {
-  otel: {
-    goroutines: (at, v) => upDown(at, 'go.goroutine.count', v),
-    heap: (at, v) => [
-      upDown(at, 'go.memory.used', v, { 'go.memory.type': 'other' }),
-      upDown(at, 'go.memory.used', 4 * 1024 * 1024, { 'go.memory.type': 'stack' }),
+  otel: OTEL_NAMES,
+  otelDefaults: {
+    ...OTEL_NAMES,
+    gc: (at, { allocated, goal }) => [
+      counter(at, 'go.memory.allocated', Math.round(allocated)),
+      upDown(at, 'go.memory.gc.goal', Math.round(goal)),
+      upDown(at, 'go.config.gogc', 100),
     ],
-    gc: (at, h) => [histogram(at, 'go.memory.gc.pause.duration', h)],
-    http: (at, h) => [histogram(at, 'http.server.request.duration', h, 1, ROUTE)],
   },
   otelLegacy: {
     goroutines: (at, v) => upDown(at, 'process.runtime.go.goroutines', v),
     heap: (at, v) => [upDown(at, 'process.runtime.go.mem.heap_inuse', v)],
-    gc: (at, h, total) => [
-      histogram(at, 'process.runtime.go.gc.pause_ns', h, 1e9),
-      counter(at, 'process.runtime.go.gc.pause_total_ns', Math.round(total * 1e9)),
+    gc: (at, { pauses, totalSeconds }) => [
+      histogram(at, 'process.runtime.go.gc.pause_ns', pauses, 1e9),
+      counter(at, 'process.runtime.go.gc.pause_total_ns', Math.round(totalSeconds * 1e9)),
     ],
     http: (at, h) => [histogram(at, 'http.server.duration', h, 1e3, ROUTE)],
   },
@@ -221,13 +258,13 @@ const FLAVOR_NAMES: Record<Flavor, FlavorNames> = {
     goroutines: (at, v) => gauge(at, 'go_goroutines', v),
     heap: (at, v) => [gauge(at, 'go_memstats_heap_inuse_bytes', v)],
     // client_golang's GC summary: min, quartiles and max of recent pauses, cumulative count and sum.
-    gc: (at, h, total, p99) => [
+    gc: (at, { pauses, totalSeconds, p99 }) => [
       {
         ...at,
         table: 'summary',
         metric: 'go_gc_duration_seconds',
-        count: Math.round(h.count),
-        sum: total,
+        count: Math.round(pauses.count),
+        sum: totalSeconds,
         quantiles: [
           [0, p99 / 4],
           [0.25, p99 / 3],

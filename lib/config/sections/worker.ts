@@ -26,7 +26,28 @@ export const SIGNAL_READS = [
 ] as const;
 export type SignalRead = (typeof SIGNAL_READS)[number];
 
-const signalSource = z
+/** Units a signal value can be in; a source that stands in for a signal may have its own. */
+export const SIGNAL_UNITS = ['count', 'seconds', 'bytes', 'perSecond', 'bytesPerSecond'] as const;
+export type SignalUnit = (typeof SIGNAL_UNITS)[number];
+
+/** What every kind of source may say about itself. */
+const sourceDescription = {
+  /**
+   * Set on a source that stands in for the signal rather than measuring it: what it measures
+   * instead (e.g. "heap allocation rate"). Alert pages and alerts then say the signal is derived.
+   */
+  derived: z.string().min(1).optional(),
+  /** The unit of this source's values when it is not the signal's own (derived sources). */
+  unit: z.enum(SIGNAL_UNITS).optional(),
+  /**
+   * The source is skipped for a series that exports any of these metrics in the range read:
+   * a stand-in must not take over while the real metric is only missing for a moment (a GC pause
+   * histogram appears with the first GC), or the series would switch units back and forth.
+   */
+  onlyWithout: z.array(z.string().min(1)).min(1).optional(),
+};
+
+const metricSource = z
   .object({
     metric: z.string().min(1),
     read: z.enum(SIGNAL_READS),
@@ -38,9 +59,29 @@ const signalSource = z
     quantile: z.number().min(0).max(1).default(0.99),
     /** histogramQuantile: steps of bucket increases the quantile is taken over. */
     windowSteps: positiveInt(1),
+    ...sourceDescription,
   })
   .strict();
 
+/**
+ * Estimated GC cycles per step, for runtimes that export no GC metric: heap bytes allocated in
+ * the step (`metric`, a monotonic counter) over the bytes one GC cycle lets the program allocate.
+ * With GOGC = g the heap goal is the live heap times (1 + g/100), so a cycle starts after about
+ * goal · g / (100 + g) new bytes; `goal` and `gogc` are gauges of the heap goal and GOGC.
+ */
+const gcCyclesSource = z
+  .object({
+    metric: z.string().min(1),
+    read: z.literal('gcCycles'),
+    goal: z.string().min(1),
+    gogc: z.string().min(1),
+    ...sourceDescription,
+  })
+  .strict();
+
+const signalSource = z.discriminatedUnion('read', [metricSource, gcCyclesSource]);
+
+export type MetricSourceConfig = z.infer<typeof metricSource>;
 export type SignalSourceConfig = z.infer<typeof signalSource>;
 type SourceInput = z.input<typeof signalSource>;
 
@@ -64,9 +105,19 @@ const GO_SIGNAL_NAMES = [
 const NS = 1e-9;
 const MS = 1e-3;
 
+/** Every GC pause metric the defaults read: while a series exports one, nothing is derived. */
+const GC_PAUSE_METRICS = [
+  'go.memory.gc.pause.duration',
+  'process.runtime.go.gc.pause_ns',
+  'process.runtime.go.gc.pause_total_ns',
+  'go_gc_duration_seconds',
+];
+
 // Names emitted by real Go services: OTel contrib runtime instrumentation (current semconv
 // `go.*` and the older `process.runtime.go.*`), otelhttp (`http.server.request.duration`, and
-// `http.server.duration` in ms before semconv 1.20), and Prometheus client_golang.
+// `http.server.duration` in ms before semconv 1.20), and Prometheus client_golang. The current
+// runtime instrumentation exports no GC pause metric at its defaults; its GC signals are derived
+// from the heap allocation counter and the heap goal (docs/worker.md, "Derived GC signals").
 const signalsSchema = z
   .object({
     goroutines: sources([
@@ -84,12 +135,28 @@ const signalsSchema = z
         windowSteps: 4,
       },
       { metric: 'go_gc_duration_seconds', read: 'summaryQuantile' },
+      {
+        metric: 'go.memory.allocated',
+        read: 'counterRate',
+        derived: 'heap allocation rate',
+        unit: 'bytesPerSecond',
+        onlyWithout: GC_PAUSE_METRICS,
+      },
     ]),
     gc_pause_total: sources([
       { metric: 'go.memory.gc.pause.duration', read: 'histogramSumIncrease' },
       { metric: 'process.runtime.go.gc.pause_total_ns', read: 'counterIncrease', scale: NS },
       { metric: 'process.runtime.go.gc.pause_ns', read: 'histogramSumIncrease', scale: NS },
       { metric: 'go_gc_duration_seconds', read: 'summarySumIncrease' },
+      {
+        metric: 'go.memory.allocated',
+        read: 'gcCycles',
+        goal: 'go.memory.gc.goal',
+        gogc: 'go.config.gogc',
+        derived: 'estimated GC cycles per step',
+        unit: 'count',
+        onlyWithout: GC_PAUSE_METRICS,
+      },
     ]),
     heap_inuse: sources([
       { metric: 'process.runtime.go.mem.heap_inuse', read: 'gauge' },

@@ -1,8 +1,10 @@
 // Scores → alerts: fire after the pending steps with the series' labels and the driving
 // signal, annotations that explain (and say "cold-start" when it was), a page link, the same
-// label set until resolution, endsAt = now on resolution.
+// label set until resolution, endsAt = now on resolution; a derived signal says what it was
+// derived from.
 import { describe, expect, it } from 'vitest';
 import type { OutboxAlert } from '../../../lib/alertmanager/outbox.ts';
+import { workerSchema } from '../../../lib/config/sections/worker.ts';
 import type { StepScore } from '../../../models/detector.ts';
 import { AlertRouter } from '../../../services/anomaly-worker/alert-router.ts';
 
@@ -130,5 +132,44 @@ describe('AlertRouter', () => {
     expect(sent.at(-1)!.alert.endsAtMs).not.toBeNull();
     expect(sent.at(-1)!.alert.annotations.summary).toMatch(/stopped reporting/);
     expect(router.firing).toBe(0);
+  });
+
+  it('names a derived source in the summary and the source annotation, in its own unit', () => {
+    const { router, sent } = setup();
+    const { gc_pause_total, gc_pause_p99 } = workerSchema.parse({}).signals;
+    const sources = { gc_pause_total: gc_pause_total.at(-1)!, gc_pause_p99: gc_pause_p99.at(-1)! };
+    const storm = (anomalous: boolean) =>
+      score(anomalous, {
+        observed: { gc_pause_total: 11.7, gc_pause_p99: 104 * 1024 * 1024 },
+        expected: { gc_pause_total: 0.4, gc_pause_p99: 200 * 1024 },
+        drivingSignal: 'gc_pause_total',
+      });
+    router.observe(ID, storm(true), sources);
+    router.observe(ID, storm(true), sources);
+    const annotations = sent[0]!.alert.annotations;
+    expect(annotations.summary).toBe(
+      'GC pause total per step (derived: estimated GC cycles per step) of checkout (checkout-1) ' +
+        'is anomalous: 11.7 vs expected 0.4',
+    );
+    expect(annotations.source).toBe(
+      'derived: estimated GC cycles per step (go.memory.allocated, go.memory.gc.goal, go.config.gogc); ' +
+        'the series exports none of go.memory.gc.pause.duration, process.runtime.go.gc.pause_ns, ' +
+        'process.runtime.go.gc.pause_total_ns, go_gc_duration_seconds',
+    );
+    expect(annotations.description).toMatch(/^GC pause total per step \(derived: /);
+    // A step that does not say keeps the source the alert had.
+    router.observe(ID, storm(true));
+    expect(sent.at(-1)!.alert.annotations.source).toBe(annotations.source);
+  });
+
+  it('names a measured source by its metric and keeps the signal unit', () => {
+    const { router, sent } = setup();
+    const sources = { goroutines: workerSchema.parse({}).signals.goroutines[1]! };
+    router.observe(ID, score(true), sources);
+    router.observe(ID, score(true), sources);
+    expect(sent[0]!.alert.annotations).toMatchObject({
+      source: 'process.runtime.go.goroutines',
+      summary: 'Goroutines of checkout (checkout-1) is anomalous: 5000 vs expected 118',
+    });
   });
 });

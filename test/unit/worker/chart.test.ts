@@ -1,5 +1,7 @@
-// The alert picture: series, forecast, threshold band, anomaly markers, gaps as breaks.
+// The alert picture: series, forecast, threshold band, anomaly markers, gaps as breaks; the
+// page around it names where each signal came from when it was derived.
 import { describe, expect, it } from 'vitest';
+import { workerSchema } from '../../../lib/config/sections/worker.ts';
 import { niceTicks, renderChart, type ChartPoint } from '../../../services/anomaly-worker/chart.ts';
 import { renderAlertPage } from '../../../services/anomaly-worker/page.ts';
 import type { StoredScore } from '../../../services/anomaly-worker/scores.ts';
@@ -131,5 +133,50 @@ describe('renderAlertPage', () => {
     });
     expect(html).toContain('LSTM model v20260101T000000Z');
     expect(html).not.toContain('class="note"');
+  });
+
+  it('names where the signals came from, derived ones in their own unit', () => {
+    const signals = workerSchema.parse({}).signals;
+    const gcStored = stored('gc_pause_total', false).map((p) => ({
+      ...p,
+      observed: p.observed / 10,
+      expected: 4,
+      drivingSignal: 'gc_pause_total',
+    }));
+    const page = (sources: Parameters<typeof renderAlertPage>[0]['sources']) =>
+      renderAlertPage({
+        alertname: 'GoRuntimeAnomaly',
+        id: { tenant: 'acme', service: 'checkout', instance: 'pod-1' },
+        signal: 'gc_pause_total',
+        atMs: T0 + 22 * STEP,
+        scores: [...gcStored, ...stored('gc_pause_p99', false), ...stored('goroutines', false)],
+        ...(sources ? { sources } : {}),
+      });
+    const html = page({
+      gc_pause_total: signals.gc_pause_total.at(-1)!,
+      gc_pause_p99: signals.gc_pause_p99.at(-1)!,
+      goroutines: signals.goroutines[0]!,
+    });
+    expect(html).toContain(
+      '<h1>GoRuntimeAnomaly: GC pause total per step (derived: estimated GC cycles per step) of checkout</h1>',
+    );
+    expect(html).toContain(
+      '<tr><th>Source</th><td>derived: estimated GC cycles per step (go.memory.allocated, ' +
+        'go.memory.gc.goal, go.config.gogc); the series exports none of go.memory.gc.pause.duration, ' +
+        'process.runtime.go.gc.pause_ns, process.runtime.go.gc.pause_total_ns, go_gc_duration_seconds</td></tr>',
+    );
+    // Cycles are a count, not seconds; the allocation rate is bytes per second.
+    expect(html).toContain('<tr><th>Expected</th><td>4</td></tr>');
+    const charts = html.split('<svg ').slice(1);
+    const p99 = charts.find((c) => c.includes('data-signal="gc_pause_p99"'))!;
+    expect(p99).toContain('GC pause p99 (derived: heap allocation rate)</text>');
+    expect(p99).toMatch(/>\d+(\.\d+)? B\/s</);
+    const goroutines = charts.find((c) => c.includes('data-signal="goroutines"'))!;
+    expect(goroutines).toContain('>Goroutines</text>');
+    // Sources known, but none for the alert's signal; sources unknown: no Source row at all.
+    expect(page({})).toContain(
+      '<tr><th>Source</th><td>none of its metrics found around the alert time</td></tr>',
+    );
+    expect(page(undefined)).not.toContain('<th>Source</th>');
   });
 });

@@ -51,6 +51,43 @@ describe('worker config', () => {
     expect(() => parseConfig({ worker: { signals: { threads: [] } } })).toThrow(/worker.signals/);
   });
 
+  it('derives the GC signals last, and validates derived sources field by field', () => {
+    const { worker } = loadConfig({ env: {} });
+    expect(worker.signals.gc_pause_p99.at(-1)).toMatchObject({
+      metric: 'go.memory.allocated',
+      read: 'counterRate',
+      derived: 'heap allocation rate',
+      unit: 'bytesPerSecond',
+    });
+    expect(worker.signals.gc_pause_total.at(-1)).toEqual({
+      metric: 'go.memory.allocated',
+      read: 'gcCycles',
+      goal: 'go.memory.gc.goal',
+      gogc: 'go.config.gogc',
+      derived: 'estimated GC cycles per step',
+      unit: 'count',
+      onlyWithout: [
+        'go.memory.gc.pause.duration',
+        'process.runtime.go.gc.pause_ns',
+        'process.runtime.go.gc.pause_total_ns',
+        'go_gc_duration_seconds',
+      ],
+    });
+    const gcTotal = (source: Record<string, unknown>) => () =>
+      parseConfig({ worker: { signals: { gc_pause_total: [source] } } });
+    const cycles = { metric: 'a', read: 'gcCycles', goal: 'g', gogc: 'p' };
+    expect(gcTotal(cycles)).not.toThrow();
+    expect(gcTotal({ metric: 'a', read: 'gcCycles', gogc: 'p' })).toThrow(
+      /worker.signals.gc_pause_total.0.goal/,
+    );
+    expect(gcTotal({ ...cycles, scale: 2 })).toThrow(/Unrecognized key: "scale"/);
+    expect(gcTotal({ ...cycles, unit: 'parsecs' })).toThrow(/worker.signals.gc_pause_total.0.unit/);
+    expect(gcTotal({ ...cycles, onlyWithout: [] })).toThrow(
+      /worker.signals.gc_pause_total.0.onlyWithout/,
+    );
+    expect(gcTotal({ metric: 'a', read: 'ratio' })).toThrow(/worker.signals.gc_pause_total.0.read/);
+  });
+
   it('refuses an endsAt that would lapse between re-sends, and a bad replay time', () => {
     expect(() =>
       parseConfig({ worker: { alerts: { resendIntervalSeconds: 300, expireAfterSeconds: 120 } } }),

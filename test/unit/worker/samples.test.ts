@@ -1,5 +1,6 @@
 // Raw per-step samples → fixed-step signals: deltas, counter resets, rates, quantiles, gaps,
-// source preference and attribute filters.
+// source preference and attribute filters, and the GC signals derived from the current runtime
+// conventions when a series exports no GC pause metric.
 import { describe, expect, it } from 'vitest';
 import { workerSchema } from '../../../lib/config/sections/worker.ts';
 import { GO_SIGNALS, seriesKey, type GoSignal } from '../../../models/features.ts';
@@ -202,6 +203,130 @@ describe('buildSeries', () => {
   });
 });
 
+const MiB = 1024 * 1024;
+
+/**
+ * What the current OTel Go runtime instrumentation exports at its defaults, per step: the heap
+ * bytes allocated so far (a counter), the heap goal and GOGC (up-down counters, sum table).
+ */
+function currentRuntime(
+  steps: Array<{ allocated: number; goal: number; gogc?: number }>,
+): Sample[] {
+  return steps.flatMap(({ allocated, goal, gogc = 100 }, bucket) => [
+    sample({ metric: 'go.memory.allocated', table: 'sum', bucket, value: allocated }),
+    sample({ metric: 'go.memory.gc.goal', table: 'sum', bucket, value: goal }),
+    sample({ metric: 'go.config.gogc', table: 'sum', bucket, value: gogc }),
+  ]);
+}
+
+function sources(windows: Map<string, SeriesWindow>) {
+  return windows.get(seriesKey(ID))!.sources;
+}
+
+describe('derived GC signals (no GC pause metric exported)', () => {
+  it('reads the allocation rate as GC pause p99 and estimated GC cycles as GC pause total', () => {
+    // GOGC 100, goal 8 MiB: a cycle every 4 MiB. 12 MiB in step 1, 40 MiB in step 2 (goal 16 MiB).
+    const samples = currentRuntime([
+      { allocated: 100 * MiB, goal: 8 * MiB },
+      { allocated: 112 * MiB, goal: 8 * MiB },
+      { allocated: 152 * MiB, goal: 16 * MiB },
+    ]);
+    const windows = build(samples, 1, 3);
+    expect(column(windows, 'gc_pause_p99')).toEqual([(12 * MiB) / 15, (40 * MiB) / 15]);
+    expect(column(windows, 'gc_pause_total')).toEqual([3, 5]);
+    expect(sources(windows).gc_pause_p99).toMatchObject({
+      metric: 'go.memory.allocated',
+      derived: 'heap allocation rate',
+      unit: 'bytesPerSecond',
+    });
+    expect(sources(windows).gc_pause_total).toMatchObject({
+      read: 'gcCycles',
+      derived: 'estimated GC cycles per step',
+      unit: 'count',
+    });
+  });
+
+  it('scales the cycle runway with GOGC, and takes a restart as the new count', () => {
+    const samples = currentRuntime([
+      { allocated: 10 * MiB, goal: 12 * MiB, gogc: 50 }, // runway 12 · 50/150 = 4 MiB
+      { allocated: 18 * MiB, goal: 12 * MiB, gogc: 50 }, // +8 MiB: 2 cycles
+      { allocated: 6 * MiB, goal: 4 * MiB, gogc: 100 }, // restarted: 6 MiB over 2 MiB
+      { allocated: 14 * MiB, goal: 8 * MiB, gogc: 2 ** 63 - 1 }, // GOGC off: runway = goal
+    ]);
+    expect(column(build(samples, 1, 4), 'gc_pause_total')).toEqual([2, 3, 1]);
+  });
+
+  it('gives no estimate for a step without a goal, and a gap where the counter skipped a step', () => {
+    const samples = currentRuntime([
+      { allocated: 0, goal: 8 * MiB },
+      { allocated: 4 * MiB, goal: 8 * MiB },
+      { allocated: 8 * MiB, goal: 8 * MiB },
+    ]).filter((s) => !(s.bucket === 1 && s.metric === 'go.memory.gc.goal'));
+    const withoutStep2 = samples.filter((s) => s.bucket !== 2);
+    expect(column(build(samples, 1, 3), 'gc_pause_total')).toEqual([Number.NaN, 1]);
+    expect(column(build(withoutStep2, 1, 3), 'gc_pause_total')).toEqual([Number.NaN, Number.NaN]);
+  });
+
+  it('needs every metric of the estimate: without the GOGC gauge it has no GC pause total', () => {
+    const samples = currentRuntime([
+      { allocated: 0, goal: 8 * MiB },
+      { allocated: 4 * MiB, goal: 8 * MiB },
+    ]).filter((s) => s.metric !== 'go.config.gogc');
+    const windows = build(samples, 1, 2);
+    expect(column(windows, 'gc_pause_total')).toEqual([Number.NaN]);
+    expect(sources(windows).gc_pause_total).toBeUndefined();
+    expect(sources(windows).gc_pause_p99?.derived).toBe('heap allocation rate');
+  });
+
+  it('derives nothing while the series exports a GC pause metric, even one without a value yet', () => {
+    // The deprecated set: the pause total counter from the start, the pause histogram only after
+    // the first GC. Until then GC pause p99 is a gap, not the allocation rate.
+    const samples = [
+      ...currentRuntime([
+        { allocated: 0, goal: 4 * MiB },
+        { allocated: 2 * MiB, goal: 4 * MiB },
+      ]),
+      ...[0, 1].map((bucket) =>
+        sample({
+          metric: 'process.runtime.go.gc.pause_total_ns',
+          table: 'sum',
+          bucket,
+          value: 0,
+        }),
+      ),
+    ];
+    const windows = build(samples, 1, 2);
+    expect(column(windows, 'gc_pause_p99')).toEqual([Number.NaN]);
+    expect(column(windows, 'gc_pause_total')).toEqual([0]);
+    expect(sources(windows).gc_pause_p99).toBeUndefined();
+    expect(sources(windows).gc_pause_total?.metric).toBe('process.runtime.go.gc.pause_total_ns');
+  });
+
+  it('keeps an exported source whose steps have no value instead of switching to the next', () => {
+    // A pause histogram without observations in the window (no GC for a minute): a gap.
+    const samples = [
+      ...currentRuntime([
+        { allocated: 0, goal: 4 * MiB },
+        { allocated: 2 * MiB, goal: 4 * MiB },
+      ]),
+      ...[0, 1].map((bucket) =>
+        sample({
+          metric: 'process.runtime.go.gc.pause_ns',
+          table: 'histogram',
+          bucket,
+          bounds: [1e5, 1e6],
+          bucketCounts: [3, 0, 0],
+          count: 3,
+          sum: 1e5,
+        }),
+      ),
+    ];
+    const windows = build(samples, 1, 2);
+    expect(column(windows, 'gc_pause_p99')).toEqual([Number.NaN]);
+    expect(sources(windows).gc_pause_p99?.metric).toBe('process.runtime.go.gc.pause_ns');
+  });
+});
+
 describe('increasesOf', () => {
   it('treats any decreasing histogram bucket as a reset', () => {
     const samples = [
@@ -238,6 +363,26 @@ describe('query planning', () => {
       ]),
     );
     expect(byTable.summary).toEqual(['go_gc_duration_seconds']);
+  });
+
+  it('selects the heap goal and GOGC for the GC estimate, and onlyWithout metrics no source reads', () => {
+    const byTable = metricsByTable(signals);
+    for (const table of ['gauge', 'sum'] as const) {
+      expect(byTable[table]).toEqual(
+        expect.arrayContaining(['go.memory.gc.goal', 'go.config.gogc']),
+      );
+    }
+    expect(byTable.sum).toContain('go.memory.allocated');
+    const custom = workerSchema.parse({
+      signals: {
+        gc_pause_p99: [
+          { metric: 'go.memory.allocated', read: 'counterRate', onlyWithout: ['my_gc_pauses'] },
+        ],
+      },
+    }).signals;
+    for (const names of Object.values(metricsByTable(custom))) {
+      expect(names).toContain('my_gc_pauses');
+    }
   });
 
   it('looks back far enough for the previous sample and the quantile window', () => {

@@ -21,6 +21,8 @@ import type { SqlSource } from '../../../services/anomaly-worker/storage.ts';
 import { ChdbSession } from '../../support/chdb.ts';
 import { insertMetricSql } from '../../support/series-writer.ts';
 import {
+  derivedGcRows,
+  expectDerivedGcRead,
   expectFixtureRead,
   fixtureRows,
   fixtureSeries,
@@ -228,4 +230,20 @@ describe('series queries, modern dialect (chDB)', () => {
     expect([Number(read[1]!.lower), Number(read[1]!.upper)]).toEqual([85, 115]);
     expect(read[2]!.modelVersion).toBe('v20260105T100000Z');
   });
+
+  // Last: the series it adds would be in the other tests' reads.
+  it(
+    'derives the GC signals of a service without GC pause metrics, across a counter reset',
+    SLOW,
+    async () => {
+      const id = { tenant: 'acme', service: 'svc-current', instance: 'pod-a' };
+      session.run(insertMetricSql(dialect, DATABASE, derivedGcRows(id)).map((sql) => ({ sql })));
+      const windows = await reader({ index: 0, count: 1 }).read(
+        FIXTURE_FROM_BUCKET + 2,
+        FIXTURE_FROM_BUCKET + FIXTURE_STEPS,
+        [id.service],
+      );
+      expectDerivedGcRead(windows, id, 2, FIXTURE_STEPS);
+    },
+  );
 });
