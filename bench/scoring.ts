@@ -24,7 +24,7 @@ import {
   makeFleet,
   STEPS_PER_DAY,
   type FleetInstance,
-} from '../test/support/go-series.ts';
+} from '../models/simulator/go-series.ts';
 import {
   evaluateFleet,
   qualityByKind,

@@ -13,6 +13,7 @@ export type { ScoreMethod, SeriesPoint, StepScore } from './step-score.ts';
 export {
   CHANNELS,
   DEFAULT_ONLINE_PARAMS,
+  onlineParams,
   type Channel,
   type OnlineParams,
 } from './online/params.ts';

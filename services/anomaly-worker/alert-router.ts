@@ -7,7 +7,7 @@
 // signal, e.g. GC pauses from the allocation rate, is named so in the summary too).
 import type { SignalSourceConfig } from '../../lib/config/sections/worker.ts';
 import type { OutboxAlert } from '../../lib/alertmanager/outbox.ts';
-import { seriesKey, type SeriesId, type StepScore } from '../../models/index.ts';
+import { seriesKey, type Channel, type SeriesId, type StepScore } from '../../models/index.ts';
 import { AlertStateMachine, type AlertPolicy, type AlertTransition } from './alert-state.ts';
 import { alertPageLink } from './page.ts';
 import { coMovement, runbookHint, runbookUrl } from './runbook.ts';
@@ -19,9 +19,6 @@ export interface AlertRouterConfig extends AlertPolicy {
   severity: string;
   /** Static labels added to every alert (identity labels win on a clash). */
   labels: Record<string, string>;
-  /** For the cold-start explanation. */
-  coldStartHistorySteps: number;
-  coldStartThreshold: number;
   /** Per signal, the `runbook_url` annotation; none by default. */
   runbookUrls?: Partial<Record<string, string>>;
   /** Ratio beyond which a signal counts as moved in `correlated` (default 1.5). */
@@ -166,6 +163,7 @@ export class AlertRouter {
       score: score.score.toFixed(3),
       model_version: score.modelVersion ?? 'none',
       method: score.method,
+      ...(score.reason ? { detector: `${score.reason} ${score.direction ?? ''}`.trim() } : {}),
       data_time: new Date(score.timestampMs).toISOString(),
       runbook: runbookHint(signal),
       ...this.runbookLink(signal),
@@ -190,19 +188,28 @@ export class AlertRouter {
   }
 
   private methodNote(score: StepScore): string {
-    if (score.method === 'lstm') {
-      return `Scored by the LSTM forecaster (model ${score.modelVersion ?? 'unknown'}): expected is its one-step forecast, the threshold its dynamic threshold.`;
-    }
-    return (
-      `Cold-start scoring: no trained model covers this series yet, so expected is the median of the last ` +
-      `${this.config.coldStartHistorySteps} steps and the threshold a robust z-score of ${this.config.coldStartThreshold}.`
-    );
+    const why = score.reason ? REASONS[score.reason] : 'its strongest statistic';
+    const by =
+      score.method === 'lstm'
+        ? `the online detectors and the LSTM forecaster (model ${score.modelVersion ?? 'unknown'})`
+        : 'the online detectors (no model forecasts this series yet)';
+    return `Flagged by ${by}: ${why}. Expected is the median of its recent normal values.`;
   }
 
   private pageLink(episode: Episode): string {
     return alertPageLink(this.deps.pageUrl(), episode.id, episode.signal, episode.firedAtMs);
   }
 }
+
+/** What each statistic sees, for an alert's description. */
+const REASONS: Record<Channel, string> = {
+  spike: 'a sudden excursion from its recent normal range',
+  level: 'a sustained shift of its level',
+  drift: 'a steady drift away from its trend (a leak, a slow build-up)',
+  seasonal_day: 'a departure from what it did at this time yesterday',
+  seasonal_week: 'a departure from what it did at this time last week',
+  forecast: 'a miss of the LSTM forecast',
+};
 
 /** The episode's signal source from this step, when the step says. */
 function updateSource(episode: Episode, sources: SignalSources | undefined): void {

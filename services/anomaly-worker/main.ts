@@ -1,4 +1,4 @@
-// The anomaly worker: Go runtime series from ClickHouse → LSTM / cold-start detector → scores
+// The anomaly worker: Go runtime series from ClickHouse → online detectors + LSTM → scores
 // in `anomaly_scores` and alerts in Alertmanager, with a page per alert.
 //
 //   ClickHouse otel_metrics_* ─▶ SeriesReader ─▶ ScoringLoop (Detector) ─▶ anomaly_scores
@@ -15,8 +15,9 @@ import type { Config } from '../../lib/config/index.ts';
 import { createCliLogger, createLogger } from '../../lib/log.ts';
 import { Service } from '../../lib/service.ts';
 import {
-  DEFAULT_COLD_START,
-  type ColdStartParams,
+  DEFAULT_ONLINE_PARAMS,
+  onlineParams,
+  type OnlineParams,
   type ModelMetadata,
 } from '../../models/index.ts';
 import { AlertmanagerClient } from '../../lib/alertmanager/client.ts';
@@ -48,10 +49,18 @@ export interface WorkerOptions {
 
 const ALL_SERIES: Shard = { index: 0, count: 1 };
 
-/** The configured cold-start parameters over the detector's defaults. */
-function coldStartParams(config: Config['worker']['coldStart']): ColdStartParams {
-  const set = Object.entries(config).filter(([, v]) => v !== undefined);
-  return { ...DEFAULT_COLD_START, ...Object.fromEntries(set) };
+/** The configured detection keys over the detector's defaults. */
+function detectionParams(config: Config['worker']['detection']): OnlineParams {
+  const defaults = DEFAULT_ONLINE_PARAMS;
+  return onlineParams({
+    minSteps: config.minSteps ?? defaults.minSteps,
+    baselineSteps: config.baselineSteps ?? defaults.baselineSteps,
+    modelSkill: config.modelSkill ?? defaults.modelSkill,
+    calibration: {
+      ...defaults.calibration,
+      returnPeriodDays: config.returnPeriodDays ?? defaults.calibration.returnPeriodDays,
+    },
+  });
 }
 
 function readerConfig(config: Config, shard: Shard): SeriesReaderConfig {
@@ -91,7 +100,7 @@ export async function createWorkerService(
   const registry = new Registry();
   const metrics = new WorkerMetrics(registry);
   const stepMs = w.stepSeconds * 1000;
-  const coldStart = coldStartParams(w.coldStart);
+  const detection = detectionParams(w.detection);
 
   const storage = new ClickHouseStorage(config.clickhouse);
   const ch = () => storage.storage;
@@ -137,8 +146,6 @@ export async function createWorkerService(
   const router = new AlertRouter(
     {
       ...w.alerts,
-      coldStartHistorySteps: coldStart.historySteps,
-      coldStartThreshold: coldStart.threshold,
     },
     { sink: notifier, pageUrl: () => page.baseUrl() },
   );
@@ -150,7 +157,7 @@ export async function createWorkerService(
       maxCatchUpSteps: w.maxCatchUpSteps,
       idleSteps: w.idleSteps,
       maxGapSteps: w.maxGapSteps,
-      coldStart,
+      detection,
       replay: w.replay,
     },
     { reader: new SeriesReader(sql, readerConfig(config, shard)), scores, router, metrics, log },

@@ -54,7 +54,7 @@ export function renderAlertPage(model: AlertPageModel): string {
     `<h1>${escapeXml(title)}</h1>`,
     `<div class="sub">instance ${escapeXml(model.id.instance)} · tenant ${escapeXml(model.id.tenant)} · alert at ${isoMinute(model.atMs)} UTC</div>`,
     facts(model, source, at),
-    at?.method === 'cold-start' ? coldStartNote() : '',
+    at?.method === 'online' ? onlineNote() : '',
     draw(model.signal, 960, 360),
     '<h2>Other signals</h2><div class="grid">',
     ...others.map((s) => draw(s, 476, 180)),
@@ -110,7 +110,9 @@ function facts(
         ['Score', at.score.toFixed(3)],
         [
           'Scored by',
-          at.method === 'lstm' ? `LSTM model ${at.modelVersion}` : 'cold-start (no model yet)',
+          at.method === 'lstm'
+            ? `online detectors and LSTM model ${at.modelVersion}`
+            : 'online detectors (no model yet)',
         ],
       ]
     : [...signal, ['Scores', 'none stored for this series around the alert time']];
@@ -120,11 +122,12 @@ function facts(
   return `<table class="facts">${body}</table>`;
 }
 
-function coldStartNote(): string {
+function onlineNote(): string {
   return (
-    '<div class="note">Cold-start: no trained model covers this series yet. The expected value is the ' +
-    'median of its recent history and the band a fixed robust z-score around it; an LSTM model ' +
-    'takes over once one is trained (<code>telepipe train</code>).</div>'
+    '<div class="note">Scored by the online detectors alone: the model does not forecast this ' +
+    'series yet (it needs one window of data, and a model: the shipped base model or one from ' +
+    '<code>telepipe train</code>). The expected value is the median of its recent normal values ' +
+    'and the band where its spike statistic reaches its threshold.</div>'
   );
 }
 

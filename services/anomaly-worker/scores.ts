@@ -6,7 +6,7 @@ import { rowEncoder } from '../../lib/clickhouse/formats.ts';
 import { RowBinaryWriter } from '../../lib/clickhouse/rowbinary.ts';
 import type { Row } from '../../lib/clickhouse/schema.ts';
 import { ANOMALY_SCORES } from '../../infra/clickhouse/tables.ts';
-import { SIGNAL_ERROR_CAP, seriesKey, type SeriesId, type StepScore } from '../../models/index.ts';
+import type { SeriesId, StepScore } from '../../models/index.ts';
 import type { SignalSources } from './samples.ts';
 import { scoreExtentQuery, scoreQuery, type ScoreExtentRow, type ScoreRow } from './sql.ts';
 import type { Storage } from './storage.ts';
@@ -34,44 +34,9 @@ export interface StoredScore {
   method: string;
 }
 
-/**
- * The threshold band around the expectation, in the signal's units. The detector thresholds a
- * standardized error ((observed − expected) / scale); the scale is recovered from each step as
- * |observed − expected| / |error| and remembered per series, method and signal for steps where it
- * cannot be (error 0, capped, or the signal missing). Band = expected ± threshold · scale: where
- * this signal's own error reaches the threshold.
- */
-export class BandEstimator {
-  private readonly scales = new Map<string, number>();
-
-  band(key: string, score: StepScore, signal: string): { lower: number; upper: number } {
-    const scale = this.scale(`${key}\u0000${score.method}\u0000${signal}`, score, signal);
-    const expected = score.expected[signal] ?? Number.NaN;
-    const half = score.threshold * scale;
-    return { lower: expected - half, upper: expected + half };
-  }
-
-  forget(key: string): void {
-    for (const k of this.scales.keys()) if (k.startsWith(`${key}\u0000`)) this.scales.delete(k);
-  }
-
-  private scale(cacheKey: string, score: StepScore, signal: string): number {
-    const error = Math.abs(score.signalErrors[signal] ?? Number.NaN);
-    const deviation = Math.abs(
-      (score.observed[signal] ?? Number.NaN) - (score.expected[signal] ?? Number.NaN),
-    );
-    if (error > 0 && error < SIGNAL_ERROR_CAP && Number.isFinite(deviation)) {
-      this.scales.set(cacheKey, deviation / error);
-    }
-    return this.scales.get(cacheKey) ?? Number.NaN;
-  }
-}
-
-export function scoreRows(steps: readonly ScoredStep[], bands: BandEstimator): Row[] {
+export function scoreRows(steps: readonly ScoredStep[]): Row[] {
   return steps.flatMap(({ id, score }) => {
-    const key = seriesKey(id);
     return Object.keys(score.observed).map((signal) => {
-      const { lower, upper } = bands.band(key, score, signal);
       return {
         Timestamp: BigInt(score.timestampMs) * 1_000_000n,
         TenantId: id.tenant,
@@ -80,8 +45,8 @@ export function scoreRows(steps: readonly ScoredStep[], bands: BandEstimator): R
         Signal: signal,
         Observed: score.observed[signal] ?? Number.NaN,
         Expected: score.expected[signal] ?? Number.NaN,
-        Lower: lower,
-        Upper: upper,
+        Lower: score.lower[signal] ?? Number.NaN,
+        Upper: score.upper[signal] ?? Number.NaN,
         Score: score.score,
         Anomalous: score.anomalous ? 1 : 0,
         DrivingSignal: score.drivingSignal ?? '',

@@ -8,7 +8,7 @@ import type { Logger } from '../../lib/log.ts';
 import {
   Detector,
   GO_SIGNALS,
-  type ColdStartParams,
+  type OnlineParams,
   type LoadedModel,
   type SeriesId,
   type SeriesPoint,
@@ -17,7 +17,7 @@ import type { AlertRouter } from './alert-router.ts';
 import { createDataClock, type DataClock } from './clock.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { SeriesWindow } from './samples.ts';
-import { BandEstimator, scoreRows, type ScoredStep, type ScoreStore } from './scores.ts';
+import { scoreRows, type ScoredStep, type ScoreStore } from './scores.ts';
 import type { SeriesReader } from './series-reader.ts';
 
 export interface ScoringLoopConfig {
@@ -27,7 +27,8 @@ export interface ScoringLoopConfig {
   maxCatchUpSteps: number;
   idleSteps: number;
   maxGapSteps: number;
-  coldStart: ColdStartParams;
+  /** The online detectors' parameters (worker.detection over the defaults). */
+  detection: OnlineParams;
   replay: { from: string; speed: number };
 }
 
@@ -51,7 +52,6 @@ export class ScoringLoop extends BaseComponent {
   /** A model waiting for the current tick to end; undefined = none. */
   private nextModel: LoadedModel | null | undefined;
   private readonly known = new Map<string, KnownSeries>();
-  private readonly bands = new BandEstimator();
   /** The first step not scored yet. */
   private nextBucket: number | undefined;
   private clock: DataClock | undefined;
@@ -98,7 +98,7 @@ export class ScoringLoop extends BaseComponent {
       model: null,
       features: GO_SIGNALS,
       stepSeconds: this.config.stepMs / 1000,
-      coldStart: this.config.coldStart,
+      online: this.config.detection,
       maxGapSteps: this.config.maxGapSteps,
     });
   }
@@ -169,7 +169,9 @@ export class ScoringLoop extends BaseComponent {
     this.deps.metrics.setModelVersion(this.modelVersion);
     this.deps.log.info(
       { version: this.modelVersion },
-      model ? 'scoring with model' : 'scoring cold-start',
+      model
+        ? 'scoring with the online detectors and the model'
+        : 'scoring with the online detectors (no model)',
     );
   }
 
@@ -221,7 +223,7 @@ export class ScoringLoop extends BaseComponent {
 
   /** Scores are stored before alerts go out, so an alert's page has them; a failed write does not hold alerts back. */
   private async store(scored: readonly ScoredStep[]): Promise<void> {
-    const rows = scoreRows(scored, this.bands);
+    const rows = scoreRows(scored);
     try {
       await this.deps.scores.write(rows);
       this.counters.sent += rows.length;
@@ -246,7 +248,6 @@ export class ScoringLoop extends BaseComponent {
       if (lastBucket - series.lastSeenBucket <= this.config.idleSteps) continue;
       this.known.delete(key);
       this.detector.forget(key);
-      this.bands.forget(key);
       this.deps.router.forget(series.id);
     }
   }

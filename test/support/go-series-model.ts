@@ -1,16 +1,16 @@
 // Small models for tests that need a LoadedModel but not a trained one.
 import { selectBackend } from '../../models/backend.ts';
-import { GO_SIGNALS, type Normalization } from '../../models/features.ts';
+import { DEFAULT_INPUT_NORMALIZATION, GO_SIGNALS } from '../../models/features.ts';
 import { LstmForecaster } from '../../models/lstm.ts';
 import type { LoadedModel, ModelMetadata, ModelMetadataDraft } from '../../models/store.ts';
-import { DEFAULT_THRESHOLD_PARAMS } from '../../models/threshold.ts';
 
 export async function untrainedModel(
   options: {
     features?: readonly string[];
     window?: number;
     units?: number;
-    normalization?: Record<string, Normalization>;
+    /** Per feature, the model's validation skill (default 0: the online detectors judge too). */
+    skill?: number[];
     version?: string;
   } = {},
 ): Promise<LoadedModel> {
@@ -26,7 +26,7 @@ export async function untrainedModel(
     seed: 3,
   });
   const metadata: ModelMetadata = {
-    format: 1,
+    format: 2,
     modelName: 'test-model',
     version: options.version ?? 'v20261123T210000Z',
     createdAt: '2026-11-23T21:00:00.000Z',
@@ -39,13 +39,12 @@ export async function untrainedModel(
     learningRate: 0.01,
     seed: 3,
     maxGapSteps: 4,
-    normalization: options.normalization ?? {},
+    normalization: DEFAULT_INPUT_NORMALIZATION,
     errorScale: features.map(() => 1),
-    threshold: DEFAULT_THRESHOLD_PARAMS,
-    initialEpsilon: 3,
+    skill: options.skill ?? features.map(() => 0),
     trainingRange: { startMs: 0, endMs: 1, series: 0, trainWindows: 0, validationWindows: 0 },
     validation: { mse: 1, rmsePerFeature: features.map(() => 1), epochsRun: 0, bestEpoch: 0 },
-    training: { durationMs: 0, backend: 'wasm' },
+    training: { durationMs: 0, backend: 'wasm', startedFrom: null },
   };
   return { forecaster, metadata, path: null };
 }

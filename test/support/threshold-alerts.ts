@@ -5,7 +5,7 @@
 import type { StepScore } from '../../models/detector.ts';
 import { anomalyVerdict } from '../../services/anomaly-worker/verdict.ts';
 import { GRACE_STEPS } from './go-series-eval.ts';
-import { STEP_SECONDS, type FleetInstance } from './go-series.ts';
+import { STEP_SECONDS, type FleetInstance } from '../../models/simulator/go-series.ts';
 
 /** Signals teams put static thresholds on. */
 export const THRESHOLD_SIGNALS = ['goroutines', 'gc_pause_p99', 'heap_inuse', 'latency_p99'];

@@ -219,15 +219,20 @@ const retrainSchema = z
   .strict()
   .prefault({});
 
-/** Unset keys take the detector's defaults (models/detector.ts DEFAULT_COLD_START). */
-const coldStartSchema = z
+/**
+ * The online detectors and the dynamic thresholds (models/online/params.ts); unset keys take the
+ * detector's defaults, which docs/detection.md explains and measures.
+ */
+const detectionSchema = z
   .object({
-    /** Recent steps whose median and MAD are the expectation without a model. */
-    historySteps: z.number().int().positive().optional(),
-    /** Fewer observed steps than this: no score yet. */
+    /** Observed steps a signal needs before it is scored at all. */
     minSteps: z.number().int().positive().optional(),
-    /** Threshold on the smoothed robust z-score. */
-    threshold: z.number().positive().optional(),
+    /** Normal values per signal the baseline (median, robust scale) is taken over. */
+    baselineSteps: z.number().int().min(8).optional(),
+    /** Each statistic's threshold is exceeded by normal data about once in this many days. */
+    returnPeriodDays: z.number().positive().optional(),
+    /** A model at least this skilful on a signal judges it alone (0..1; above 1: never). */
+    modelSkill: z.number().optional(),
   })
   .strict()
   .prefault({});
@@ -343,7 +348,7 @@ export const workerSchema = z
     shard: shardSchema,
     model: modelSchema,
     retrain: retrainSchema,
-    coldStart: coldStartSchema,
+    detection: detectionSchema,
     alerts: alertsSchema,
     page: pageSchema,
     enrichment: enrichmentSchema,

@@ -11,7 +11,7 @@ import {
 } from '../../../models/detector.ts';
 import { fitNormalization, sliceSeries, type MultiSeries } from '../../../models/features.ts';
 import { GRACE_STEPS } from '../../support/go-series-eval.ts';
-import { generateGoSeries, STEPS_PER_HOUR } from '../../support/go-series.ts';
+import { generateGoSeries, STEPS_PER_HOUR } from '../../../models/simulator/go-series.ts';
 import { untrainedModel } from '../../support/go-series-model.ts';
 
 const STEP_MS = 15_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Detector, type SeriesPoint, type StepScore } from '../../../models/detector.ts';
 import { fitNormalization, sliceSeries, type MultiSeries } from '../../../models/features.ts';
-import { generateGoSeries } from '../../support/go-series.ts';
+import { generateGoSeries } from '../../../models/simulator/go-series.ts';
 import { untrainedModel } from '../../support/go-series-model.ts';
 
 const STEP_MS = 15_000;

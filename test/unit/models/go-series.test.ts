@@ -7,7 +7,7 @@ import {
   STEPS_PER_DAY,
   STEPS_PER_HOUR,
   type GeneratedSeries,
-} from '../../support/go-series.ts';
+} from '../../../models/simulator/go-series.ts';
 
 function column(g: GeneratedSeries, name: string): Float64Array {
   return g.series.values[g.series.features.indexOf(name)]!;

@@ -14,7 +14,7 @@ import {
   STEPS_PER_DAY,
   STEPS_PER_HOUR,
   type AnomalyKind,
-} from '../../support/go-series.ts';
+} from '../../../models/simulator/go-series.ts';
 import {
   evaluateFleet,
   GRACE_STEPS,

@@ -15,7 +15,7 @@ import {
 import { scoreCsv } from '../../../models/score-csv.ts';
 import { resolveScoringModel } from '../../../models/score-grid.ts';
 import { trainModel } from '../../../models/train.ts';
-import { Rng } from '../../support/go-series.ts';
+import { Rng } from '../../../models/simulator/go-series.ts';
 
 let dir: string;
 

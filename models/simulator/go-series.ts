@@ -1,4 +1,5 @@
-// Seeded generator of Go runtime series at a 15 s step, for model tests and benchmarks.
+// Seeded generator of Go runtime series at a 15 s step: the corpus the shipped base model is
+// trained on (models/base), and the data of the model tests and benchmarks.
 //
 // The signals come from one small simulation rather than independent curves, so they relate the
 // way they do in a real service:
@@ -13,7 +14,7 @@
 // goroutine/latency spike, a dip in traffic) and traffic peaks (rate up to ~2x, everything else
 // follows). Injected anomalies carry labels: goroutine leak ramp, GC pause spikes, heap growth
 // (memory leak), latency level shift.
-import { GO_SIGNALS, sliceSeries, type MultiSeries } from '../../models/features.ts';
+import { GO_SIGNALS, sliceSeries, type MultiSeries } from '../features.ts';
 
 export const STEP_SECONDS = 15;
 export const STEPS_PER_DAY = (24 * 3600) / STEP_SECONDS;
