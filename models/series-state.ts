@@ -10,6 +10,7 @@
 // The model's input depends only on values, never on a verdict, so `plan` and `ingest` of many
 // steps may run before their `judge` calls.
 import { clipInput, GapFiller, newNormalizer, type InputNormalization } from './features.ts';
+import { ForecastSkill } from './forecast-skill.ts';
 import { SeriesCalibration, squashRatio } from './fusion.ts';
 import type { RollingNormalizer } from './online/rolling-normalizer.ts';
 import { CHANNELS, type OnlineParams } from './online/params.ts';
@@ -67,6 +68,7 @@ export class SeriesState {
   private window: number;
   private readonly forecastAlpha: number;
   private readonly forecastError: Float64Array;
+  private readonly skill: ForecastSkill;
   private lastTimestampMs = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -82,6 +84,7 @@ export class SeriesState {
     this.ring = new Float64Array(Math.max(1, this.window) * this.F);
     this.forecastAlpha = 2 / (ctx.online.spanSteps + 1);
     this.forecastError = new Float64Array(this.F).fill(Number.NaN);
+    this.skill = new ForecastSkill(this.F);
   }
 
   /**
@@ -91,6 +94,7 @@ export class SeriesState {
   onModelChanged(): void {
     this.calibration.resetChannel('forecast');
     this.forecastError.fill(Number.NaN);
+    this.skill.reset();
     const window = this.ctx.model()?.metadata.window ?? 0;
     if (window !== this.window) {
       this.window = window;
@@ -192,7 +196,7 @@ export class SeriesState {
       if (Number.isFinite(error.standardized)) {
         forecast[f] = error.forecast;
         const smoothed = this.smoothForecastError(f, error.standardized);
-        if (this.modelJudgesAlone(f)) {
+        if (this.ctx.alerting[f] !== 0 && this.skill.skill(f) >= this.ctx.online.modelSkill) {
           up.fill(Number.NaN, f * C, f * C + FORECAST);
           down.fill(Number.NaN, f * C, f * C + FORECAST);
         }
@@ -203,7 +207,9 @@ export class SeriesState {
     const fused = this.calibration.fuse(up, down, this.ctx.alerting);
     for (let f = 0; f < this.F; f++) {
       if (obs.observed[f] !== 1) continue;
-      this.trackers[f]!.settle(obs.values[f]!, timestampMs, fused.anomalousSignals[f] === 1);
+      const anomalous = fused.anomalousSignals[f] === 1;
+      this.trackers[f]!.settle(obs.values[f]!, timestampMs, anomalous);
+      if (!anomalous) this.updateSkill(f, obs.values[f]!, plan, forecasts);
     }
     const features = this.ctx.features;
     return {
@@ -232,14 +238,12 @@ export class SeriesState {
     };
   }
 
-  /**
-   * Whether the model alone judges signal f while it forecasts it: a scored signal the model
-   * forecasts with enough skill (context signals keep their online statistics: they explain the
-   * others' moves).
-   */
-  private modelJudgesAlone(f: number): boolean {
-    const skill = this.ctx.model()?.metadata.skill[f] ?? Number.NEGATIVE_INFINITY;
-    return this.ctx.alerting[f] !== 0 && skill >= this.ctx.online.modelSkill;
+  /** A normal step's forecast (when there was one) counts towards the model's skill on f. */
+  private updateSkill(f: number, value: number, plan: ForecastPlan, forecasts: Float32Array): void {
+    const scale = plan.scale[f] ?? Number.NaN;
+    if (plan.slot < 0 || !Number.isFinite(scale)) return;
+    const normalized = (value - plan.median[f]!) / scale;
+    this.skill.update(f, normalized, forecasts[plan.slot * this.F + f]!);
   }
 
   /** The forecast of signal f and its error in units of the model's typical miss (NaN: none). */

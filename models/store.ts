@@ -36,8 +36,6 @@ export const modelMetadataSchema = z.object({
   normalization: normalizationSchema,
   /** Validation RMSE per feature (normalized units); errors are divided by it before aggregating. */
   errorScale: z.array(z.number().positive()),
-  /** Per feature, 1 − MSE(model)/MSE(rolling median) on validation: the forecast's skill. */
-  skill: z.array(z.number()),
   trainingRange: z.object({
     startMs: z.number(),
     endMs: z.number(),
@@ -48,6 +46,8 @@ export const modelMetadataSchema = z.object({
   validation: z.object({
     mse: z.number(),
     rmsePerFeature: z.array(z.number()),
+    /** Per feature, 1 − MSE(model) / MSE(rolling median) on the validation windows. */
+    skillPerFeature: z.array(z.number()),
     epochsRun: z.number().int(),
     bestEpoch: z.number().int(),
   }),

@@ -150,7 +150,6 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     maxGapSteps,
     normalization,
     errorScale,
-    skill,
     trainingRange: {
       ...timeRange(options.series),
       series: splits.length,
@@ -160,6 +159,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     validation: {
       mse: evaluation.mse,
       rmsePerFeature: evaluation.rmsePerFeature,
+      skillPerFeature: skill,
       epochsRun: fit.epochsRun,
       bestEpoch: fit.bestEpoch,
     },
@@ -271,7 +271,7 @@ function subsample(set: WindowSet, stride: number, max: number, seed: number): W
 /**
  * Per feature, 1 − MSE(model) / MSE(baseline) on the validation windows: how much better the
  * forecast is than the online detectors' expectation (the rolling median, 0 in normalized units).
- * A skilful feature is judged on the model's error alone (docs/detection.md "Fusion").
+ * Reported with the model; the detector measures the skill per series as it scores.
  */
 function forecastSkill(validation: WindowSet, rmsePerFeature: readonly number[]): number[] {
   const F = validation.featureCount;

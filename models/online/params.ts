@@ -34,9 +34,10 @@ export interface OnlineParams {
    */
   returnPeriodFactor: Partial<Record<Channel, number>>;
   /**
-   * A model whose validation skill on a signal (1 − its MSE / the rolling median's) reaches this
-   * judges that signal alone: the online statistics of that signal stand down while the model
-   * forecasts it. Below it, both judge (a weak model must not hide what the online ones see).
+   * A model whose skill on a signal of a series (1 − its mean squared error / the rolling
+   * median's, over that series' recent normal steps: models/forecast-skill.ts) reaches this judges
+   * that signal alone: its online statistics stand down. Below it, both judge (a model that does
+   * not know a series must not hide what the online statistics see).
    */
   modelSkill: number;
   /**

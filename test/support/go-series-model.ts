@@ -9,8 +9,6 @@ export async function untrainedModel(
     features?: readonly string[];
     window?: number;
     units?: number;
-    /** Per feature, the model's validation skill (default 0: the online detectors judge too). */
-    skill?: number[];
     version?: string;
   } = {},
 ): Promise<LoadedModel> {
@@ -41,9 +39,14 @@ export async function untrainedModel(
     maxGapSteps: 4,
     normalization: DEFAULT_INPUT_NORMALIZATION,
     errorScale: features.map(() => 1),
-    skill: options.skill ?? features.map(() => 0),
     trainingRange: { startMs: 0, endMs: 1, series: 0, trainWindows: 0, validationWindows: 0 },
-    validation: { mse: 1, rmsePerFeature: features.map(() => 1), epochsRun: 0, bestEpoch: 0 },
+    validation: {
+      mse: 1,
+      rmsePerFeature: features.map(() => 1),
+      skillPerFeature: features.map(() => 0),
+      epochsRun: 0,
+      bestEpoch: 0,
+    },
     training: { durationMs: 0, backend: 'wasm', startedFrom: null },
   };
   return { forecaster, metadata, path: null };
