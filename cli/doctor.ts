@@ -15,6 +15,7 @@ import { readSchemaState } from '../infra/clickhouse/migrate.ts';
 import { LATEST_SCHEMA_VERSION } from '../infra/clickhouse/migrations/index.ts';
 import { portInUse } from '../infra/stack/processes.ts';
 import { selectBackend } from '../models/backend.ts';
+import { baseModelVersion } from '../models/base-model.ts';
 import { listVersions, readMetadata } from '../models/store.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -294,11 +295,17 @@ async function modelsCheck(config: Config): Promise<CheckResult> {
   const versions = await listVersions(dir).catch(() => [] as string[]);
   const latest = versions[versions.length - 1];
   if (!latest) {
-    return warn(
-      'anomaly models',
-      `none in ${dir}; the worker scores with the cold-start fallback`,
-      'run `telepipe train` once the pipeline has a few hours of history',
-    );
+    const base = await baseModelVersion();
+    return base
+      ? ok(
+          'anomaly models',
+          `none of its own in ${dir}; the worker scores with the shipped base model ${base} (\`telepipe train\` refines it on your history)`,
+        )
+      : warn(
+          'anomaly models',
+          `none in ${dir} and no base model shipped; the worker scores with the online detectors alone`,
+          'run `telepipe train` once the pipeline has a few hours of history',
+        );
   }
   const meta = await readMetadata(join(dir, latest));
   const ageHours = (Date.now() - (await stat(join(dir, latest))).mtimeMs) / 3_600_000;

@@ -18,6 +18,7 @@ export {
   type OnlineParams,
 } from './online/params.ts';
 export { LstmForecaster, type FitProgress } from './lstm.ts';
+export { BASE_MODEL_DIR, baseModelVersion, loadBaseModel } from './base-model.ts';
 export {
   loadLatest,
   loadModel,

@@ -9,6 +9,7 @@ import { Detector } from './detector.ts';
 import type { StepScore } from './step-score.ts';
 import { seriesLength, sliceSeries, type MultiSeries } from './features.ts';
 import { DEFAULT_LSTM_CONFIG, type FitProgress } from './lstm.ts';
+import { loadBaseModel } from './base-model.ts';
 import { loadLatest, loadModel, type LoadedModel } from './store.ts';
 import { trainModel } from './train.ts';
 
@@ -168,8 +169,8 @@ interface ModelCandidate {
 }
 
 /**
- * Default models, most specific first: the user's own saved versions. The base model that ships
- * with the project belongs after them (a user's retrained model knows their services better).
+ * Default models, most specific first: the user's own saved versions, then the base model that
+ * ships with the project (a user's retrained model knows their services better).
  */
 function defaultModelCandidates(options: ScoringModelOptions): ModelCandidate[] {
   return [
@@ -177,6 +178,7 @@ function defaultModelCandidates(options: ScoringModelOptions): ModelCandidate[] 
       source: `saved model under ${options.modelDir}`,
       load: () => loadLatest(options.modelDir, options.log),
     },
+    { source: 'the shipped base model', load: () => loadBaseModel(options.log) },
   ];
 }
 

@@ -82,6 +82,12 @@ export interface GoSeriesOptions {
   anomalies?: readonly AnomalySpec[];
   /** Explicit long outages (all signals NaN). */
   outages?: ReadonlyArray<{ startStep: number; durationSteps: number }>;
+  /**
+   * What the two GC slots hold: the pauses (deprecated runtime metrics, Prometheus client), or
+   * what the worker derives from the current runtime conventions when no pause metric exists:
+   * the allocation rate (bytes/s) and the GC cycles of the step (docs/worker.md).
+   */
+  gcSignals?: 'pauses' | 'derived';
 }
 
 export interface GeneratedSeries {
@@ -161,6 +167,8 @@ interface Effects {
   extraGoroutines: number;
   extraLiveMB: number;
   pauseMult: number;
+  /** What a GC storm does where only the current conventions are exported: allocations ×. */
+  allocMult: number;
   restart: boolean;
 }
 
@@ -178,7 +186,7 @@ export function generateGoSeries(options: GoSeriesOptions): GeneratedSeries {
   }));
   const normalEvents = planNormalEvents(rng, steps, options);
   const values = GO_SIGNALS.map(() => new Float64Array(steps));
-  const sim = new Simulation(profile, rng);
+  const sim = new Simulation(profile, rng, options.gcSignals ?? 'pauses');
   const effects = new EffectTimeline(profile, anomalies, normalEvents);
   for (let t = 0; t < steps; t++) {
     const sample = sim.step(startMs + t * STEP_SECONDS * 1000, effects.at(t));
@@ -252,6 +260,7 @@ class EffectTimeline {
       extraGoroutines: 0,
       extraLiveMB: 0,
       pauseMult: 1,
+      allocMult: 1,
       restart: false,
     };
     for (const ev of this.events)
@@ -291,6 +300,7 @@ class EffectTimeline {
         break;
       case 'gc_pause_spike':
         e.pauseMult *= an.magnitude;
+        e.allocMult *= an.magnitude;
         e.latencyMult *= 1.05;
         break;
       case 'heap_growth':
@@ -312,10 +322,13 @@ class Simulation {
   private heapMB: number;
   private readonly recentPauses: number[][] = [];
   private lastP99 = 0;
+  /** Everything allocated so far (the go.memory.allocated counter). */
+  private allocatedMB = 0;
 
   constructor(
     private readonly profile: ServiceProfile,
     private readonly rng: Rng,
+    private readonly gcSignals: 'pauses' | 'derived',
   ) {
     this.connections = profile.baseRate * 0.25;
     this.cacheMB = profile.baseLiveHeapMB * 0.3;
@@ -348,17 +361,21 @@ class Simulation {
       this.cacheMB +
       e.extraLiveMB;
     const counted = this.rng.poisson(rate * dt) / dt;
-    const pauses = this.collect(counted, liveMB, goroutines, e.pauseMult);
+    const allocatedBefore = this.allocatedMB;
+    const allocMult = this.gcSignals === 'derived' ? e.allocMult : 1;
+    const pauses = this.collect(counted * allocMult, liveMB, goroutines, e.pauseMult);
+    const allocationRate = ((this.allocatedMB - allocatedBefore) * 1024 * 1024) / dt;
     this.recentPauses.push(pauses);
     if (this.recentPauses.length > 4) this.recentPauses.shift();
     const minute = this.recentPauses.flat().sort((a, b) => a - b);
     if (minute.length > 0)
       this.lastP99 = minute[Math.min(minute.length - 1, Math.floor(minute.length * 0.99))] ?? 0;
 
+    const derived = this.gcSignals === 'derived';
     return {
       goroutines,
-      gc_pause_p99: this.lastP99,
-      gc_pause_total: pauses.reduce((a, b) => a + b, 0),
+      gc_pause_p99: derived ? allocationRate : this.lastP99,
+      gc_pause_total: derived ? pauses.length : pauses.reduce((a, b) => a + b, 0),
       heap_inuse: this.heapMB * 1024 * 1024,
       latency_p99: latency * 2.5 * Math.exp(0.07 * this.rng.normal()),
       request_rate: counted,
@@ -371,7 +388,9 @@ class Simulation {
     if (this.heapMB < liveMB) this.heapMB = liveMB;
     // The request mix varies, and so does what a step allocates.
     const allocKB = this.profile.allocKBPerRequest * Math.exp(0.15 * this.rng.normal());
-    this.heapMB += (rate * allocKB * STEP_SECONDS) / 1024;
+    const allocatedMB = (rate * allocKB * STEP_SECONDS) / 1024;
+    this.heapMB += allocatedMB;
+    this.allocatedMB += allocatedMB;
     while (this.heapMB >= 2 * liveMB) {
       this.heapMB -= liveMB;
       const pauseMs =

@@ -31,7 +31,7 @@ import { ScoringLoop } from './scoring-loop.ts';
 import { SeriesReader, type SeriesReaderConfig } from './series-reader.ts';
 import { resolveShard, type Shard } from './shard.ts';
 import { ClickHouseStorage, openStorage, sqlSource } from './storage.ts';
-import { progressReporter, trainOnHistory, type ProgressStream } from './train.ts';
+import { progressReporter, startingModel, trainOnHistory, type ProgressStream } from './train.ts';
 import { AlertEnricher, type EnrichmentConfig } from './webhook.ts';
 
 export interface WorkerService {
@@ -173,15 +173,21 @@ export async function createWorkerService(
       onModel: (model) => loop.setModel(model),
       retrain: async () => {
         const toBucket = Math.floor(Date.now() / stepMs);
-        const result = await trainOnHistory(allSeriesReader, {
-          fromBucket: toBucket - Math.round((w.retrain.historyHours * 3_600_000) / stepMs),
-          toBucket,
-          epochs: w.retrain.epochs,
-          outDir: w.model.dir,
-          modelName: w.model.name,
-          log,
-        });
-        return result.model;
+        const startFrom = await startingModel(path.join(w.model.dir, w.model.name));
+        try {
+          const result = await trainOnHistory(allSeriesReader, {
+            fromBucket: toBucket - Math.round((w.retrain.historyHours * 3_600_000) / stepMs),
+            toBucket,
+            epochs: w.retrain.epochs,
+            outDir: w.model.dir,
+            modelName: w.model.name,
+            startFrom,
+            log,
+          });
+          return result.model;
+        } finally {
+          startFrom?.forecaster.dispose();
+        }
       },
       log,
     },
@@ -247,7 +253,11 @@ export async function runTrain(
   try {
     const source = sqlSource(storage);
     const reader = new SeriesReader(() => source, readerConfig(config, ALL_SERIES));
+    const startFrom = options.window
+      ? null
+      : await startingModel(path.join(options.outDir ?? w.model.dir, w.model.name));
     const result = await trainOnHistory(reader, {
+      startFrom,
       fromBucket: toBucket - Math.round((hours * 3_600_000) / stepMs),
       toBucket,
       epochs: options.epochs ?? w.retrain.epochs,
@@ -259,6 +269,7 @@ export async function runTrain(
     });
     progress.done();
     result.model.forecaster.dispose();
+    startFrom?.forecaster.dispose();
     const { metadata } = result;
     output.write(
       `saved ${metadata.modelName} ${metadata.version} to ${result.path} ` +

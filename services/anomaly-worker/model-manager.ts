@@ -1,11 +1,18 @@
 // Keeps the scoring loop on the newest saved model without a restart: loads the latest version
 // at start and polls the model folder for newer ones (polling works on every file system,
-// including network volumes where watch events do not arrive). Replica 0 also retrains
-// periodically from ClickHouse and saves a new version, which every replica then picks up.
+// including network volumes where watch events do not arrive). While the folder holds no version
+// of its own, the shipped base model scores. Replica 0 also retrains periodically from ClickHouse
+// and saves a new version, which every replica then picks up.
 import path from 'node:path';
 import { BaseComponent } from '../../lib/component.ts';
 import type { Logger } from '../../lib/log.ts';
-import { listVersions, loadModel, selectBackend, type LoadedModel } from '../../models/index.ts';
+import {
+  listVersions,
+  loadBaseModel,
+  loadModel,
+  selectBackend,
+  type LoadedModel,
+} from '../../models/index.ts';
 
 export interface ModelManagerConfig {
   /** <models dir>/<model name>: the folder holding the versions. */
@@ -24,6 +31,9 @@ export interface ModelManagerDeps {
   retrain: () => Promise<LoadedModel>;
   log: Logger;
 }
+
+/** Marks the base model in `version` (a folder's own versions never start with it). */
+const BASE = 'base:';
 
 export class ModelManager extends BaseComponent {
   readonly name = 'model_manager';
@@ -66,27 +76,45 @@ export class ModelManager extends BaseComponent {
 
   private async loadLatest(): Promise<void> {
     const latest = (await listVersions(this.config.modelDir)).at(-1);
-    if (latest === undefined || latest === this.version) return;
+    if (latest === undefined) return this.loadBase();
+    if (latest === this.version) return;
     // The fastest TensorFlow.js backend there is (native, else wasm), chosen once per process.
     await selectBackend(this.deps.log);
-    const model = await loadModel(path.join(this.config.modelDir, latest));
+    this.use(latest, await loadModel(path.join(this.config.modelDir, latest)), 'model loaded');
+  }
+
+  /** No version of its own yet: the base model that ships with telepipe, once. */
+  private async loadBase(): Promise<void> {
+    if (this.version?.startsWith(BASE)) return;
+    const model = await loadBaseModel(this.deps.log);
+    if (!model) {
+      this.version = BASE;
+      this.deps.log.warn(
+        { dir: this.config.modelDir },
+        'no model in the models folder and no base model shipped: scoring with the online detectors alone',
+      );
+      return;
+    }
+    this.use(
+      `${BASE}${model.metadata.version}`,
+      model,
+      `no model of its own in ${this.config.modelDir}: scoring with the shipped base model (it is replaced by the first version trained there)`,
+    );
+  }
+
+  private use(version: string, model: LoadedModel, message: string): void {
+    this.version = version; // a refused model is not reloaded every poll either
     if (model.metadata.stepSeconds !== this.config.stepSeconds) {
       model.forecaster.dispose();
-      this.version = latest; // do not reload it every poll
       this.deps.log.error(
-        {
-          version: latest,
-          modelStep: model.metadata.stepSeconds,
-          workerStep: this.config.stepSeconds,
-        },
+        { version, modelStep: model.metadata.stepSeconds, workerStep: this.config.stepSeconds },
         'model was trained for another step; keeping the current one',
       );
       return;
     }
-    this.version = latest;
     this.counters.received++;
     this.deps.onModel(model);
-    this.deps.log.info({ version: latest }, 'model loaded');
+    this.deps.log.info({ version: model.metadata.version, path: model.path }, message);
   }
 
   private retrain(): void {

@@ -3,8 +3,11 @@
 // learns the signals it will be fed, then hand them to the models' trainModel.
 import type { Logger } from '../../lib/log.ts';
 import {
+  loadBaseModel,
+  loadLatest,
   trainModel,
   type FitProgress,
+  type LoadedModel,
   type MultiSeries,
   type TrainResult,
 } from '../../models/index.ts';
@@ -19,6 +22,8 @@ export interface TrainOnHistoryOptions {
   outDir: string;
   modelName: string;
   window?: number;
+  /** The model whose weights training starts from (the newest version, else the base model). */
+  startFrom?: LoadedModel | null;
   onProgress?: (progress: FitProgress) => void;
   log?: Logger;
 }
@@ -40,9 +45,18 @@ export async function trainOnHistory(
     outDir: options.outDir,
     modelName: options.modelName,
     ...(options.window ? { window: options.window } : {}),
+    startFrom: options.startFrom ?? null,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
+}
+
+/**
+ * What training starts from: the newest version in the models folder, else the shipped base
+ * model (so a new install's first training refines it instead of starting from nothing).
+ */
+export async function startingModel(modelDir: string): Promise<LoadedModel | null> {
+  return (await loadLatest(modelDir)) ?? (await loadBaseModel());
 }
 
 function usable(series: MultiSeries): boolean {
