@@ -1,28 +1,29 @@
 // Redacts the values inside a record: strings (by the detectors), OTLP attribute lists and
 // AnyValues (key rules first, then keys and values as text), and plain JSON values.
-import type { KeyRule, RedactionConfig } from '../../lib/config/sections/redaction.ts';
+import type {
+  DetectorName,
+  KeyRule,
+  RedactionConfig,
+} from '../../lib/config/sections/redaction.ts';
 import type { AnyValue, KeyValue } from '../../lib/otlp/types.ts';
 import type { Actions, Policy } from './actions.ts';
 import { KeyRules } from './key-rules.ts';
 import type { TextScanner } from './scanner.ts';
 import type { Tally } from './tally.ts';
-import type { Detector } from './types.ts';
+import { NORMALIZERS } from './normalizers.ts';
 
 export interface ValueRedactorParts {
   config: RedactionConfig;
   scanner: TextScanner;
-  detectors: readonly Detector[];
   actions: Actions;
   /** The policy that runs for a detector type or a key rule (after keyring fallbacks). */
-  policyFor: (subject: Detector['type'] | KeyRule) => Policy;
+  policyFor: (subject: DetectorName | KeyRule) => Policy;
 }
 
 export class ValueRedactor {
-  private readonly detectors: ReadonlyMap<string, Detector>;
   private readonly keyRules: KeyRules;
 
   constructor(private readonly parts: ValueRedactorParts) {
-    this.detectors = new Map(parts.detectors.map((d) => [d.type, d]));
     this.keyRules = new KeyRules([...parts.config.keyRules, ...parts.config.extraKeyRules]);
   }
 
@@ -33,12 +34,11 @@ export class ValueRedactor {
     let out = '';
     let last = 0;
     for (const match of matches) {
-      const found = value.slice(match.start, match.end);
-      const normalized = this.detectors.get(match.type)?.normalize(found) ?? found;
+      const found = match.value ?? value.slice(match.start, match.end);
       const replacement = this.parts.actions.apply(
         this.parts.policyFor(match.type),
         found,
-        normalized,
+        NORMALIZERS[match.type](found),
       );
       out += value.slice(last, match.start) + (replacement ?? this.parts.config.dropMarker);
       last = match.end;

@@ -49,7 +49,7 @@ function validDomain(domain: string): boolean {
 }
 
 export const emailDetector: Detector = {
-  type: 'email',
+  types: ['email'],
   scope: 'text',
   mayContain: (text) => text.includes('@'),
   find(text: string, offset: number, out: Match[]): void {
@@ -62,5 +62,4 @@ export const emailDetector: Detector = {
       }
     }
   },
-  normalize: (value) => value.toLowerCase(),
 };

@@ -2,6 +2,7 @@
 import type { Detector, Match } from '../types.ts';
 import { ibanValid, paymentCardValid } from '../validators.ts';
 import { wholeNumber } from './boundaries.ts';
+import { digitsAtLeast, upperCaseBefore } from './runs.ts';
 import { compactUpper, digitsOf, eachMatch, pushMatch } from './scan-utils.ts';
 
 /**
@@ -22,9 +23,9 @@ function validCardLength(raw: string): number {
 }
 
 export const paymentCardDetector: Detector = {
-  type: 'paymentCard',
+  types: ['paymentCard'],
   scope: 'digits',
-  minDigits: 13,
+  wantsRun: digitsAtLeast(13),
   mayContain: () => true,
   find(text: string, offset: number, out: Match[]): void {
     eachMatch(CARD, text, (m) => {
@@ -32,8 +33,9 @@ export const paymentCardDetector: Detector = {
       if (length > 0) pushMatch(out, 'paymentCard', offset, m.index, m.index + length);
     });
   },
-  normalize: digitsOf,
 };
+
+const IBAN_LETTERS_BEFORE = 12;
 
 /** Country, check digits, then the BBAN in groups of four (spaced or not). */
 const IBAN =
@@ -53,9 +55,10 @@ function validIbanLength(raw: string): number {
 }
 
 export const ibanDetector: Detector = {
-  type: 'iban',
+  types: ['iban'],
   scope: 'digits',
-  minDigits: 7,
+  // The country code is a few characters before the first long run ("GB29 NWBK 6016…").
+  wantsRun: (text, run) => upperCaseBefore(text, run, IBAN_LETTERS_BEFORE),
   mayContain: () => true,
   find(text: string, offset: number, out: Match[]): void {
     eachMatch(IBAN, text, (m) => {
@@ -63,5 +66,4 @@ export const ibanDetector: Detector = {
       if (length > 0) pushMatch(out, 'iban', offset, m.index, m.index + length);
     });
   },
-  normalize: compactUpper,
 };

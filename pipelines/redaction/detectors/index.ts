@@ -1,10 +1,11 @@
-// The detectors a configuration enables, in precedence order.
-import type { DetectorName, RedactionConfig } from '../../../lib/config/sections/redaction.ts';
+// The detectors a configuration enables (the scanner orders their findings by precedence).
+import type { RedactionConfig } from '../../../lib/config/sections/redaction.ts';
 import type { Detector } from '../types.ts';
 import { emailDetector } from './email.ts';
 import { ibanDetector, paymentCardDetector } from './financial.ts';
 import { prcIdDetector, usSsnDetector } from './national-ids.ts';
-import { ipv4Detector, ipv6Detector } from './network.ts';
+import { hexAddressDetector } from './hex-addresses.ts';
+import { ipv4Detector } from './network.ts';
 import { phoneDetector } from './phone.ts';
 import {
   authCredentialDetector,
@@ -13,25 +14,26 @@ import {
   jwtDetector,
   privateKeyDetector,
 } from './secrets.ts';
-import { createSecretParamDetector, urlCredentialsDetector } from './urls.ts';
+import { createLabelledValueDetector } from './labelled-values.ts';
+import { urlCredentialsDetector } from './urls.ts';
 
 export function createDetectors(config: RedactionConfig): Detector[] {
-  const all: Record<DetectorName, Detector> = {
-    privateKey: privateKeyDetector,
-    jwt: jwtDetector,
-    awsAccessKeyId: awsAccessKeyIdDetector,
-    awsSecretKey: awsSecretKeyDetector,
-    authCredential: authCredentialDetector,
-    urlCredentials: urlCredentialsDetector,
-    secretParam: createSecretParamDetector([...config.secretParams, ...config.extraSecretParams]),
-    prcId: prcIdDetector,
-    paymentCard: paymentCardDetector,
-    iban: ibanDetector,
-    usSsn: usSsnDetector,
-    phone: phoneDetector,
-    email: emailDetector,
-    ipv6: ipv6Detector,
-    ipv4: ipv4Detector,
-  };
-  return Object.values(all).filter((detector) => config.detectors[detector.type].enabled);
+  const all: Detector[] = [
+    privateKeyDetector,
+    jwtDetector,
+    awsAccessKeyIdDetector,
+    awsSecretKeyDetector,
+    authCredentialDetector,
+    urlCredentialsDetector,
+    createLabelledValueDetector([...config.secretParams, ...config.extraSecretParams]),
+    prcIdDetector,
+    paymentCardDetector,
+    ibanDetector,
+    usSsnDetector,
+    phoneDetector,
+    emailDetector,
+    hexAddressDetector,
+    ipv4Detector,
+  ];
+  return all.filter((detector) => detector.types.some((type) => config.detectors[type].enabled));
 }

@@ -3,6 +3,7 @@
 import type { Detector, Match } from '../types.ts';
 import { prcIdValid, ssnValid } from '../validators.ts';
 import { wholeNumber } from './boundaries.ts';
+import { digitsAtLeast } from './runs.ts';
 import { compactUpper, digitsOf, eachMatch, pushMatch } from './scan-utils.ts';
 
 /** 6-digit region, 8-digit birth date, 3-digit sequence, check character; optionally 6-8-4 spaced. */
@@ -11,9 +12,9 @@ const PRC_ID = wholeNumber(
 );
 
 export const prcIdDetector: Detector = {
-  type: 'prcId',
+  types: ['prcId'],
   scope: 'digits',
-  minDigits: 17,
+  wantsRun: digitsAtLeast(17),
   mayContain: () => true,
   find(text: string, offset: number, out: Match[]): void {
     eachMatch(PRC_ID, text, (m) => {
@@ -22,7 +23,6 @@ export const prcIdDetector: Detector = {
       }
     });
   },
-  normalize: compactUpper,
 };
 
 /** Dashed SSNs anywhere; bare or spaced nine digits only right after an SSN label. */
@@ -31,9 +31,9 @@ const SSN_LABELLED =
   /(?<![A-Za-z])(?:ssn|social[ _-]?security(?:[ _-]?(?:number|no\.?|#))?|ss#)["']?\s*[:=#]?\s*["']?(\d{3}([ -]?)\d{2}\2\d{4})(?![A-Za-z0-9]|[.-]\d)/gi;
 
 export const usSsnDetector: Detector = {
-  type: 'usSsn',
+  types: ['usSsn'],
   scope: 'digits',
-  minDigits: 9,
+  wantsRun: digitsAtLeast(9),
   mayContain: () => true,
   find(text: string, offset: number, out: Match[]): void {
     eachMatch(SSN_DASHED, text, (m) => {
@@ -45,5 +45,4 @@ export const usSsnDetector: Detector = {
       if (ssnValid(digitsOf(value))) pushMatch(out, 'usSsn', offset, end - value.length, end);
     });
   },
-  normalize: digitsOf,
 };

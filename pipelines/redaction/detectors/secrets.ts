@@ -1,6 +1,6 @@
 // Credentials: JWTs, Basic/Bearer credentials, AWS access keys, PEM private keys.
 import type { Detector, Match } from '../types.ts';
-import { eachMatch, identity, isBase64UrlChar, positionsOf, pushMatch } from './scan-utils.ts';
+import { eachMatch, isBase64UrlChar, positionsOf, pushMatch } from './scan-utils.ts';
 
 /** Header and payload are base64url JSON objects, so both begin with `eyJ` ('{"'). */
 const JWT = /eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){2,4}/y;
@@ -15,7 +15,7 @@ function isJoseHeader(segment: string): boolean {
 }
 
 export const jwtDetector: Detector = {
-  type: 'jwt',
+  types: ['jwt'],
   scope: 'text',
   mayContain: (text) => text.includes('eyJ'),
   find(text: string, offset: number, out: Match[]): void {
@@ -29,7 +29,6 @@ export const jwtDetector: Detector = {
       }
     }
   },
-  normalize: identity,
 };
 
 const AUTH_SCHEME = /basic|bearer|token/i;
@@ -53,7 +52,7 @@ function isOpaqueToken(value: string): boolean {
 }
 
 export const authCredentialDetector: Detector = {
-  type: 'authCredential',
+  types: ['authCredential'],
   scope: 'text',
   mayContain: (text) => AUTH_SCHEME.test(text),
   find(text: string, offset: number, out: Match[]): void {
@@ -67,13 +66,12 @@ export const authCredentialDetector: Detector = {
       if (valid) pushMatch(out, 'authCredential', offset, end - credential.length, end);
     });
   },
-  normalize: identity,
 };
 
 const AWS_ACCESS_KEY_ID = /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g;
 
 export const awsAccessKeyIdDetector: Detector = {
-  type: 'awsAccessKeyId',
+  types: ['awsAccessKeyId'],
   scope: 'text',
   mayContain: (text) => text.includes('AKIA') || text.includes('ASIA'),
   find(text: string, offset: number, out: Match[]): void {
@@ -81,7 +79,6 @@ export const awsAccessKeyIdDetector: Detector = {
       pushMatch(out, 'awsAccessKeyId', offset, m.index, m.index + m[0].length);
     });
   },
-  normalize: identity,
 };
 
 /**
@@ -100,7 +97,7 @@ function looksLikeSecretKey(value: string): boolean {
 }
 
 export const awsSecretKeyDetector: Detector = {
-  type: 'awsSecretKey',
+  types: ['awsSecretKey'],
   scope: 'text',
   mayContain: (text) => text.length >= 40 && AWS_CONTEXT.test(text),
   find(text: string, offset: number, out: Match[]): void {
@@ -111,7 +108,6 @@ export const awsSecretKeyDetector: Detector = {
       }
     });
   },
-  normalize: identity,
 };
 
 /** A PEM private key block; a block cut off before its END line is redacted to the end. */
@@ -119,7 +115,7 @@ const PRIVATE_KEY =
   /-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----[\s\S]*?(?:-----END \1-----|$)/g;
 
 export const privateKeyDetector: Detector = {
-  type: 'privateKey',
+  types: ['privateKey'],
   scope: 'text',
   mayContain: (text) => text.includes('-----BEGIN'),
   find(text: string, offset: number, out: Match[]): void {
@@ -127,5 +123,4 @@ export const privateKeyDetector: Detector = {
       pushMatch(out, 'privateKey', offset, m.index, m.index + m[0].length);
     });
   },
-  normalize: identity,
 };

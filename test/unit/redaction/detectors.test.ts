@@ -143,7 +143,7 @@ const NEGATIVES: [string, string][] = [
     'max_tokens=512 token_count=3 password_reset=true secret_name=db-creds tokenizer=bpe',
   ],
   ['urls without credentials', 'https://example.com/a?page=2 https://bob@example.com/x'],
-  ['colons', '10:15:30.123 mac 00:1a:2b:3c:4d:5e std::vector crate::fmt::write'],
+  ['colons', '10:15:30.123 std::vector crate::fmt::write sha256:e3b0c442 host:8080'],
   [
     'redaction output',
     'hmac:4111111111111111 enc:v1:k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= [REDACTED] ****1111',
