@@ -85,7 +85,8 @@ export function percentDecode(text: string, form: boolean): Decoded | undefined 
   let current: Decoded | undefined;
   for (let round = 0; round < MAX_URL_ROUNDS; round++) {
     const source = current?.text ?? text;
-    if (!PERCENT_ESCAPE.test(source)) break;
+    const plusToDecode = form && round === 0 && source.includes('+');
+    if (!plusToDecode && !PERCENT_ESCAPE.test(source)) break;
     const next = percentDecodeOnce(source, form && round === 0);
     current = current ? compose(current, next) : next;
   }

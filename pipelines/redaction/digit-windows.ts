@@ -74,7 +74,10 @@ function addRuns(windows: DigitWindow[], text: string, from: number, to: number)
 /** Runs that only ever are a date or a decimal number (`2026-11-23`, `1703468079.271581`). */
 function isDateOrDecimal(text: string, start: number, end: number, digits: number): boolean {
   const separators = end - start - digits;
-  if (separators === 1) return text.indexOf('.', start) < end;
+  if (separators === 1) {
+    const dot = text.indexOf('.', start);
+    return dot !== -1 && dot < end;
+  }
   const isoDate = end - start === 10 && text.charCodeAt(start + 4) === 45;
   return isoDate && text.charCodeAt(start + 7) === 45;
 }

@@ -4,10 +4,16 @@
 // Encoded text is decoded first (JSON escapes) or as well (percent-encoded tokens), and
 // findings are mapped back onto the encoded characters.
 import type { DetectorName } from '../../lib/config/sections/redaction.ts';
-import { hasJsonEscape, jsonUnescape, percentEncodedTokens, type Decoded } from './decoders.ts';
+import {
+  hasJsonEscape,
+  jsonUnescape,
+  percentDecode,
+  percentEncodedTokens,
+  type Decoded,
+} from './decoders.ts';
 import { digitWindows } from './digit-windows.ts';
 import { eachMatch } from './detectors/scan-utils.ts';
-import type { Detector, Match } from './types.ts';
+import type { Detector, DigitDetector, Match, TextDetector } from './types.ts';
 import { PII_TYPES } from './types.ts';
 
 /**
@@ -35,14 +41,14 @@ export interface ScannerParts {
 }
 
 export class TextScanner {
-  private readonly textDetectors: Detector[];
-  private readonly digitDetectors: Detector[];
+  private readonly textDetectors: TextDetector[];
+  private readonly digitDetectors: DigitDetector[];
   private readonly ownOutput: RegExp;
   private readonly enabled: ReadonlySet<DetectorName>;
 
   constructor(parts: ScannerParts) {
-    this.textDetectors = parts.detectors.filter((d) => d.scope === 'text');
-    this.digitDetectors = parts.detectors.filter((d) => d.scope === 'digits');
+    this.textDetectors = parts.detectors.filter((d): d is TextDetector => d.scope === 'text');
+    this.digitDetectors = parts.detectors.filter((d): d is DigitDetector => d.scope === 'digits');
     this.ownOutput = parts.ownOutput;
     this.enabled = parts.enabled;
   }
@@ -54,6 +60,30 @@ export class TextScanner {
     // Every finding in the raw text is also in the unescaped one, so only that is scanned.
     const unescaped = jsonUnescape(text);
     return mapBack(this.scanDecoded(unescaped.text), unescaped, text);
+  }
+
+  /**
+   * Findings in a URL or a URL query string: the query is form-decoded (`%40` and `+`)
+   * whether or not it looks encoded, since it is known to be a query.
+   */
+  scanQuery(text: string): readonly Match[] {
+    const start = text.indexOf('?') + 1;
+    const query = text.slice(start);
+    const decoded = percentDecode(query, true);
+    if (!decoded) return this.scan(text);
+    const inQuery = mapBack(this.scan(decoded.text), decoded, query).map((m) => ({
+      ...m,
+      start: m.start + start,
+      end: m.end + start,
+    }));
+    return start === 0 ? inQuery : [...this.scan(text.slice(0, start)), ...inQuery];
+  }
+
+  /** Whether the whole of `text` is redaction output or a placeholder (`***`, `<redacted>`). */
+  isRedacted(text: string): boolean {
+    this.ownOutput.lastIndex = 0;
+    const m = this.ownOutput.exec(text);
+    return m !== null && m.index === 0 && m[0].length === text.length;
   }
 
   /** Findings in text without JSON escapes, percent-encoded tokens included. */
@@ -84,7 +114,7 @@ export class TextScanner {
     for (const { start, end, runs } of digitWindows(text)) {
       let window: string | undefined;
       for (const detector of this.digitDetectors) {
-        if (!runs.some((run) => detector.wantsRun?.(text, run) ?? true)) continue;
+        if (!runs.some((run) => detector.wantsRun(text, run))) continue;
         window ??= start === 0 && end === text.length ? text : text.slice(start, end);
         detector.find(window, start, numbers);
       }

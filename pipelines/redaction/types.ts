@@ -54,26 +54,31 @@ export interface Match {
   value?: string;
 }
 
-/**
- * A value detector. `scope: 'digits'` detectors only ever see windows around runs of 7+
- * digits (the scanner finds those once for all of them), and only windows with a run
- * their `wantsRun` accepts; `scope: 'text'` detectors see the whole text, but only when
- * their cheap `mayContain` check passes. Findings of types the config disables are
- * discarded.
- */
-export interface Detector {
+interface DetectorBase {
   /** The types this detector reports; it runs when at least one of them is enabled. */
   readonly types: readonly DetectorName[];
-  readonly scope: 'text' | 'digits';
-  /**
-   * Digits scope: whether one of this detector's values could hold `run` (its digits, the
-   * characters next to it), checked before the detector searches the run's window.
-   */
-  wantsRun?(text: string, run: DigitRun): boolean;
-  mayContain(text: string): boolean;
   /** Appends findings in `text` to `out`, shifting their offsets by `offset`. */
   find(text: string, offset: number, out: Match[]): void;
 }
+
+/** Sees whole texts, but only those its cheap `mayContain` check passes. */
+export interface TextDetector extends DetectorBase {
+  readonly scope: 'text';
+  mayContain(text: string): boolean;
+}
+
+/**
+ * Sees only windows around runs of 7+ digits (the scanner finds those once for all number
+ * detectors), and only windows with a run that `wantsRun` accepts: whether one of its
+ * values could hold that run, from its digits and the characters next to it.
+ */
+export interface DigitDetector extends DetectorBase {
+  readonly scope: 'digits';
+  wantsRun(text: string, run: DigitRun): boolean;
+}
+
+/** A value detector. Findings of types the config disables are discarded. */
+export type Detector = TextDetector | DigitDetector;
 
 export interface TextRedaction {
   text: string;

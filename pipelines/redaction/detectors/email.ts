@@ -1,6 +1,6 @@
 // Email addresses, found from each `@` outwards rather than by a regex over the whole
 // text: text without `@` costs one indexOf.
-import type { Detector, Match } from '../types.ts';
+import type { Match, TextDetector } from '../types.ts';
 import { positionsOf, pushMatch } from './scan-utils.ts';
 
 const LOCAL_CHAR = /[A-Za-z0-9._%+'-]/;
@@ -48,7 +48,7 @@ function validDomain(domain: string): boolean {
   );
 }
 
-export const emailDetector: Detector = {
+export const emailDetector: TextDetector = {
   types: ['email'],
   scope: 'text',
   mayContain: (text) => text.includes('@'),

@@ -1,5 +1,5 @@
 // Payment card numbers (issuer prefix, length and Luhn) and IBANs (country length, mod 97).
-import type { Detector, Match } from '../types.ts';
+import type { DigitDetector, Match } from '../types.ts';
 import { ibanValid, paymentCardValid } from '../validators.ts';
 import { wholeNumber } from './boundaries.ts';
 import { digitsAtLeast, upperCaseBefore } from './runs.ts';
@@ -22,11 +22,10 @@ function validCardLength(raw: string): number {
     : 0;
 }
 
-export const paymentCardDetector: Detector = {
+export const paymentCardDetector: DigitDetector = {
   types: ['paymentCard'],
   scope: 'digits',
   wantsRun: digitsAtLeast(13),
-  mayContain: () => true,
   find(text: string, offset: number, out: Match[]): void {
     eachMatch(CARD, text, (m) => {
       const length = validCardLength(m[0]);
@@ -54,12 +53,11 @@ function validIbanLength(raw: string): number {
   return 0;
 }
 
-export const ibanDetector: Detector = {
+export const ibanDetector: DigitDetector = {
   types: ['iban'],
   scope: 'digits',
   // The country code is a few characters before the first long run ("GB29 NWBK 6016…").
   wantsRun: (text, run) => upperCaseBefore(text, run, IBAN_LETTERS_BEFORE),
-  mayContain: () => true,
   find(text: string, offset: number, out: Match[]): void {
     eachMatch(IBAN, text, (m) => {
       const length = validIbanLength(m[0]);

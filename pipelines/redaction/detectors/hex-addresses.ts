@@ -2,7 +2,7 @@
 // colon outwards rather than by a regex over the whole text, which backtracked on every
 // hex-looking word; the candidate is then validated (IPv6 by node:net).
 import { isIPv6 } from 'node:net';
-import type { Detector, Match } from '../types.ts';
+import type { Match, TextDetector } from '../types.ts';
 import { isAlnum, pushMatch } from './scan-utils.ts';
 
 const COLON = 58;
@@ -125,7 +125,7 @@ function findDashedMacs(text: string, offset: number, out: Match[]): void {
   }
 }
 
-export const hexAddressDetector: Detector = {
+export const hexAddressDetector: TextDetector = {
   types: ['ipv6', 'macAddress'],
   scope: 'text',
   mayContain: (text) => text.includes(':') || text.includes('-'),

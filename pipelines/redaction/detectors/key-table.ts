@@ -56,7 +56,7 @@ export class KeyTable<T> {
   private readonly exact = new Map<number, Entry<T>[]>();
   private readonly suffixes = new Map<number, Entry<T>[]>();
   /** Pairs of last two characters some name ends in: most keys are rejected on these. */
-  private readonly endings = new Set<number>();
+  private readonly endings = new Uint8Array(128 * 128);
 
   constructor(entries: Iterable<readonly [KeyPattern, T]>) {
     for (const [pattern, value] of entries) {
@@ -66,7 +66,7 @@ export class KeyTable<T> {
       const table = isSuffix ? this.suffixes : this.exact;
       const hash = backwardHash(name);
       table.set(hash, [...(table.get(hash) ?? []), { compact: name, value }]);
-      this.endings.add(name.charCodeAt(name.length - 1) * 128 + name.charCodeAt(name.length - 2));
+      this.endings[name.charCodeAt(name.length - 1) * 128 + name.charCodeAt(name.length - 2)] = 1;
     }
   }
 
@@ -98,7 +98,8 @@ export class KeyTable<T> {
     const last = lower(text.charCodeAt(end - 1));
     let before = end - 2;
     while (text.charCodeAt(before) === UNDERSCORE || text.charCodeAt(before) === DASH) before--;
-    return this.endings.has(last * 128 + lower(text.charCodeAt(before)));
+    const previous = lower(text.charCodeAt(before));
+    return last < 128 && previous < 128 && this.endings[last * 128 + previous] === 1;
   }
 
   private find(

@@ -4,7 +4,7 @@
 // `=` and `:` of a text serves them all; the key is looked up in place, then the value
 // after it is read and checked against the shape its key promises.
 import type { DetectorName } from '../../../lib/config/sections/redaction.ts';
-import type { Detector, Match } from '../types.ts';
+import type { Match, TextDetector } from '../types.ts';
 import { KeyTable, type KeyPattern } from './key-table.ts';
 import { pushMatch } from './scan-utils.ts';
 import { cookieValues, valueSpan, type Span, type ValueSyntax } from './value-reading.ts';
@@ -16,8 +16,10 @@ import {
 } from './value-shapes.ts';
 
 /** How a key's value is read and checked, and what it is counted as. */
-interface LabelKind {
+export interface LabelKind {
   type: DetectorName;
+  /** Whether a value (read some other way, e.g. from a SQL VALUES list) has the promised shape. */
+  accepts: (value: string) => boolean;
   /** The values after the separator at `sep`, and where the walk goes on. */
   read: (text: string, sep: number) => { values: Span[]; end: number };
 }
@@ -30,6 +32,7 @@ function single(
 ): LabelKind {
   return {
     type,
+    accepts,
     read(text, sep) {
       const span = valueSpan(text, sep, syntax);
       return span && accepts(text.slice(span.start, span.end))
@@ -45,9 +48,14 @@ const MAYBE_PERSON = single('personName', 'name', (v) => isPersonName(v, false))
 const ADDRESS = single('address', 'address', isPostalAddress);
 const PASSPORT = single('passport', 'token', isPassportNumber);
 const CARD = single('paymentCard', 'card', isLabelledCardNumber);
-const COOKIES: LabelKind = { type: 'cookie', read: (text, sep) => cookieValues(text, sep, true) };
+const COOKIES: LabelKind = {
+  type: 'cookie',
+  accepts: () => true,
+  read: (text, sep) => cookieValues(text, sep, true),
+};
 const SET_COOKIE: LabelKind = {
   type: 'cookie',
+  accepts: () => true,
   read: (text, sep) => cookieValues(text, sep, false),
 };
 
@@ -109,7 +117,8 @@ const alone = (keys: string[], kind: LabelKind): [KeyPattern, LabelKind][] =>
     [`*${key}`, kind],
   ]);
 
-function labelTable(secretNames: readonly string[]): KeyTable<LabelKind> {
+/** What each key says its value is: configured secret names, then the built-in kinds. */
+export function labelTable(secretNames: readonly string[]): KeyTable<LabelKind> {
   return new KeyTable<LabelKind>([
     ...secretNames.map((name): [KeyPattern, LabelKind] => [name, SECRET]),
     ...alone(PERSON_KEYS, PERSON),
@@ -152,9 +161,8 @@ function eachSeparator(text: string, visit: (at: number) => number): void {
   }
 }
 
-/** The detector for every labelled kind; `secretNames` are the configured secret parameters. */
-export function createLabelledValueDetector(secretNames: readonly string[]): Detector {
-  const table = labelTable(secretNames);
+/** The detector for every labelled kind in `key=value` and `"key": "value"` text. */
+export function createLabelledValueDetector(table: KeyTable<LabelKind>): TextDetector {
   return {
     types: ['secretParam', 'personName', 'address', 'passport', 'paymentCard', 'cookie'],
     scope: 'text',

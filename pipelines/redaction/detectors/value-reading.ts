@@ -13,14 +13,29 @@ export interface Span {
  */
 export type ValueSyntax = 'token' | 'card' | 'name' | 'address';
 
-const TOKEN_END = /[\s&"',;#)}\]<>]/;
-const ADDRESS_END = /[\s,，;；|"'<>]/;
-const QUOTES = new Set(['"', "'"]);
+const TOKEN_END = /[\s&"',;#)}\]<>，。；）]/;
+const ADDRESS_END = /[\s,，;；。|"'<>”」]/;
+/** Opening quotes and the quote that closes each. */
+const QUOTES = new Map([
+  ['"', '"'],
+  ["'", "'"],
+  ['“', '”'],
+  ['「', '」'],
+]);
 const NAME_CHAR = /[\p{L}'’.·•-]/u;
 const MAX_NAME_WORDS = 4;
+const HAN = /\p{Script=Han}/u;
+const HAN_NAME_CHAR = /[\p{Script=Han}·•]/u;
+const MAX_HAN_NAME = 4;
+/**
+ * Field names that follow a value without a separator in Chinese text ("姓名张三电话138…",
+ * "收货地址…号联系人…"): a Chinese name or address ends before them.
+ */
+const NEXT_FIELD =
+  /^(?:电话|手机|性别|年龄|地址|住址|身份证|证件|卡号|邮箱|联系|订单|用户|护照|民族|出生|籍贯|职业|单位|金额|收货人|收件人)/u;
 
 /** Where the value after the separator at `sep` starts: past spaces, a `\` before a quote, a `[`. */
-function valueStart(text: string, sep: number): number {
+export function valueStart(text: string, sep: number): number {
   let start = sep + 1;
   while (text.charAt(start) === ' ') start++;
   if (text.charAt(start) === '[') start++;
@@ -30,7 +45,7 @@ function valueStart(text: string, sep: number): number {
 
 /** The inside of the quoted value at `start` (a `\` before the closing quote excluded). */
 function quoted(text: string, start: number): Span | undefined {
-  const close = text.indexOf(text.charAt(start), start + 1);
+  const close = text.indexOf(QUOTES.get(text.charAt(start)) ?? '"', start + 1);
   const end = close === -1 ? text.length : close - (text.charAt(close - 1) === '\\' ? 1 : 0);
   return end > start + 1 ? { start: start + 1, end } : undefined;
 }
@@ -54,15 +69,36 @@ function cardEnd(text: string, start: number): number {
   return end;
 }
 
-/** Up to four words of a name, stopping before a word that is followed by `=` or `:`. */
+/** Where a run of Chinese characters ends before the next field name, if one follows. */
+function beforeNextField(text: string, start: number, end: number): number {
+  for (let i = start + 1; i < end; i++) if (NEXT_FIELD.test(text.slice(i, i + 3))) return i;
+  return end;
+}
+
+/** A Chinese name: at most four characters (more with a `·`), before the next field name. */
+function hanNameEnd(text: string, start: number): number {
+  let end = start;
+  while (end < text.length && HAN_NAME_CHAR.test(text.charAt(end))) end++;
+  const dotted = /[·•]/u.test(text.slice(start, end));
+  return beforeNextField(text, start, dotted ? end : Math.min(end, start + MAX_HAN_NAME));
+}
+
+/**
+ * A name in Chinese characters, or up to four words of one in Latin script, stopping
+ * before a word that is followed by `=` or `:` (the next key).
+ */
 function nameEnd(text: string, start: number): number {
+  if (HAN.test(text.charAt(start))) return hanNameEnd(text, start);
   let end = start;
   for (let words = 0; words < MAX_NAME_WORDS; words++) {
     const wordStart = words === 0 ? end : end + 1;
     if (words > 0 && text.charAt(end) !== ' ') break;
     let wordEnd = wordStart;
     while (wordEnd < text.length && NAME_CHAR.test(text.charAt(wordEnd))) wordEnd++;
-    if (wordEnd === wordStart || (words > 0 && /^\s*[=:]/.test(text.slice(wordEnd, wordEnd + 2)))) {
+    if (
+      wordEnd === wordStart ||
+      (words > 0 && /^\s*[=:：]/.test(text.slice(wordEnd, wordEnd + 2)))
+    ) {
       break;
     }
     end = wordEnd;
@@ -70,19 +106,28 @@ function nameEnd(text: string, start: number): number {
   return end;
 }
 
+function addressEnd(text: string, start: number): number {
+  const end = runUntil(text, start, ADDRESS_END);
+  return HAN.test(text.charAt(start)) ? beforeNextField(text, start, end) : end;
+}
+
 const BARE_END: Record<ValueSyntax, (text: string, start: number) => number> = {
   token: (text, start) => runUntil(text, start, TOKEN_END),
   card: cardEnd,
   name: nameEnd,
-  address: (text, start) => runUntil(text, start, ADDRESS_END),
+  address: addressEnd,
 };
 
-/** The value after the separator at `sep`, if there is one. */
-export function valueSpan(text: string, sep: number, syntax: ValueSyntax): Span | undefined {
-  const start = valueStart(text, sep);
+/** The value starting at `start`: the inside of its quotes, or as far as its syntax goes. */
+export function valueAt(text: string, start: number, syntax: ValueSyntax): Span | undefined {
   if (QUOTES.has(text.charAt(start))) return quoted(text, start);
   const end = BARE_END[syntax](text, start);
   return end > start ? { start, end } : undefined;
+}
+
+/** The value after the separator at `sep`, if there is one. */
+export function valueSpan(text: string, sep: number, syntax: ValueSyntax): Span | undefined {
+  return valueAt(text, valueStart(text, sep), syntax);
 }
 
 const HEADER_END = /[\r\n\]"']/;
