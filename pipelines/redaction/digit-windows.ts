@@ -29,7 +29,7 @@ export interface DigitWindow {
  * ids) are never a whole number, while IBANs and ids after capitals (`DE89…`, `A123456(3)`)
  * need their window.
  */
-const RUN_CANDIDATE = /(?<![\da-z])\d[\d .()+-]{5,}\d/g;
+const RUN_CANDIDATE = /(?<![\da-z])\d[\d .()+-]{4,}\d/g;
 
 /** Merged windows around each run of 7+ digits, widened to whole words. */
 export function digitWindows(text: string): DigitWindow[] {
@@ -62,13 +62,26 @@ function addRuns(windows: DigitWindow[], text: string, from: number, to: number)
     } else if (runStart >= 0 && separators < MAX_SEPARATORS && isRunSeparator(code)) {
       separators++;
     } else if (runStart >= 0) {
-      if (digits >= MIN_RUN_DIGITS && !isDateOrDecimal(text, runStart, runEnd, digits)) {
+      if (opensWindow(text, runStart, runEnd, digits)) {
         addWindow(windows, text, { start: runStart, end: runEnd, digits });
       }
       runStart = -1;
       separators = 0;
     }
   }
+}
+
+/**
+ * Runs of 7+ digits that are not a date or a decimal, and six digits right after a capital:
+ * ids like HKIDs whose check character may be a letter (`A123456(A)`).
+ */
+function opensWindow(text: string, start: number, end: number, digits: number): boolean {
+  if (digits === MIN_RUN_DIGITS - 1) return isUpperCase(text.charCodeAt(start - 1));
+  return digits >= MIN_RUN_DIGITS && !isDateOrDecimal(text, start, end, digits);
+}
+
+function isUpperCase(code: number): boolean {
+  return code >= 65 && code <= 90;
 }
 
 /** Runs that only ever are a date or a decimal number (`2026-11-23`, `1703468079.271581`). */

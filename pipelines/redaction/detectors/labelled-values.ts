@@ -20,8 +20,8 @@ export interface LabelKind {
   type: DetectorName;
   /** Whether a value (read some other way, e.g. from a SQL VALUES list) has the promised shape. */
   accepts: (value: string) => boolean;
-  /** The values after the separator at `sep`, and where the walk goes on. */
-  read: (text: string, sep: number) => { values: Span[]; end: number };
+  /** The values after the separator at `sep` of the key at `key`, and where the walk goes on. */
+  read: (text: string, sep: number, key: number) => { values: Span[]; end: number };
 }
 
 /** One value read with `syntax`, taken if `accepts` says it has the promised shape. */
@@ -42,7 +42,20 @@ function single(
   };
 }
 
-const SECRET = single('secretParam', 'token', () => true);
+/**
+ * A secret ends at `&` or `#` only in a URL query (`?token=…&state=…`); elsewhere those are
+ * part of it (`pass=p&ss#1`), and only whitespace and punctuation end it.
+ */
+const SECRET: LabelKind = {
+  type: 'secretParam',
+  accepts: () => true,
+  read(text, sep, key) {
+    const inQuery = text.charAt(key - 1) === '?' || text.charAt(key - 1) === '&';
+    return (inQuery ? SECRET_IN_QUERY : SECRET_WORD).read(text, sep, key);
+  },
+};
+const SECRET_IN_QUERY = single('secretParam', 'token', () => true);
+const SECRET_WORD = single('secretParam', 'word', () => true);
 const PERSON = single('personName', 'name', (v) => isPersonName(v, true));
 const MAYBE_PERSON = single('personName', 'name', (v) => isPersonName(v, false));
 const ADDRESS = single('address', 'address', isPostalAddress);
@@ -169,9 +182,10 @@ export function createLabelledValueDetector(table: KeyTable<LabelKind>): TextDet
     mayContain: (text) => text.includes('=') || text.includes(':'),
     find(text: string, offset: number, out: Match[]): void {
       eachSeparator(text, (sep) => {
-        const kind = table.lookup(text, keyEnd(text, sep))?.value;
-        if (!kind) return sep + 1;
-        const { values, end } = kind.read(text, sep);
+        const hit = table.lookup(text, keyEnd(text, sep));
+        if (!hit) return sep + 1;
+        const kind = hit.value;
+        const { values, end } = kind.read(text, sep, hit.start);
         for (const span of values) pushMatch(out, kind.type, offset, span.start, span.end);
         return end;
       });

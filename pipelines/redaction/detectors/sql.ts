@@ -13,7 +13,7 @@ import { eachMatch, pushMatch } from './scan-utils.ts';
  * a single-quoted literal ('' and \' escape a quote).
  */
 const SQL_PASSWORD =
-  /\b(?:PASSWORD|IDENTIFIED(?:\s+WITH\s+\w+)?\s+BY)\s*(?:=\s*)?(?:PASSWORD\s*\(\s*)?'((?:[^'\\]|\\.|'')*)'/gi;
+  /\b(?:PASSWORD|IDENTIFIED(?:\s+WITH\s+\w+)?\s+BY)\s*(?:=\s*)?(?:PASSWORD\s*)?(?:\(\s*)?'((?:[^'\\]|\\.|'')*)'/gi;
 const MAY_SET_PASSWORD = /PASSWORD|IDENTIFIED|password|identified/;
 
 /** `INSERT INTO name (columns) VALUES`; the tuples after it are read by hand. */

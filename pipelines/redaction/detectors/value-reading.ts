@@ -7,13 +7,15 @@ export interface Span {
 }
 
 /**
- * How a bare (unquoted) value ends: `token` at a delimiter; `card` after its digit groups;
- * `name` after at most four words, before a word that is the next key; `address` at
- * whitespace or punctuation (Chinese addresses are written without spaces).
+ * How a bare (unquoted) value ends: `token` at a delimiter of a URL query too (`&`, `#`);
+ * `word` at whitespace and punctuation only (a logfmt `pass=p&ss#1`); `card` after its
+ * digit groups; `name` after at most four words, before a word that is the next key;
+ * `address` at whitespace or punctuation (Chinese addresses are written without spaces).
  */
-export type ValueSyntax = 'token' | 'card' | 'name' | 'address';
+export type ValueSyntax = 'token' | 'word' | 'card' | 'name' | 'address';
 
 const TOKEN_END = /[\s&"',;#)}\]<>，。；）]/;
+const WORD_END = /[\s"',;)}\]<>，。；）]/;
 const ADDRESS_END = /[\s,，;；。|"'<>”」]/;
 /** Opening quotes and the quote that closes each. */
 const QUOTES = new Map([
@@ -43,9 +45,14 @@ export function valueStart(text: string, sep: number): number {
   return start;
 }
 
-/** The inside of the quoted value at `start` (a `\` before the closing quote excluded). */
+/**
+ * The inside of the quoted value at `start`: a doubled quote (SQL's `'O''Brien'`) does not
+ * close it, and a `\` before the closing quote (escaped JSON) is not part of it.
+ */
 function quoted(text: string, start: number): Span | undefined {
-  const close = text.indexOf(QUOTES.get(text.charAt(start)) ?? '"', start + 1);
+  const quote = QUOTES.get(text.charAt(start)) ?? '"';
+  let close = text.indexOf(quote, start + 1);
+  while (close !== -1 && text.charAt(close + 1) === quote) close = text.indexOf(quote, close + 2);
   const end = close === -1 ? text.length : close - (text.charAt(close - 1) === '\\' ? 1 : 0);
   return end > start + 1 ? { start: start + 1, end } : undefined;
 }
@@ -113,6 +120,7 @@ function addressEnd(text: string, start: number): number {
 
 const BARE_END: Record<ValueSyntax, (text: string, start: number) => number> = {
   token: (text, start) => runUntil(text, start, TOKEN_END),
+  word: (text, start) => runUntil(text, start, WORD_END),
   card: cardEnd,
   name: nameEnd,
   address: addressEnd,
