@@ -76,9 +76,12 @@ const CHINESE_LABELS: ChineseLabel[] = [
 ];
 
 const BY_LABEL = new Map(CHINESE_LABELS.flatMap((kind) => kind.labels.map((l) => [l, kind])));
-/** Every label, longest first (`持卡人姓名` before `姓名`), and what may separate the value. */
+/**
+ * Every label, longest first (`持卡人姓名` before `姓名`), then what may separate the value:
+ * the label's closing quote in JSON (`{"姓名":"…"}`), `是`/`为`, a colon or `=`.
+ */
 const LABEL = new RegExp(
-  `(${[...BY_LABEL.keys()].sort((a, b) => b.length - a.length).join('|')})(?:是|为)?[ \\t]*[:：=]?[ \\t]*`,
+  `(${[...BY_LABEL.keys()].sort((a, b) => b.length - a.length).join('|')})["']?(?:是|为)?[ \\t]*[:：=]?[ \\t]*`,
   'gu',
 );
 const HAN = /[\u4e00-\u9fff]/;

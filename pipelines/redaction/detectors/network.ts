@@ -8,8 +8,12 @@ import { eachMatch, pushMatch } from './scan-utils.ts';
 const DOTTED_QUAD = /(?<![A-Za-z0-9.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![A-Za-z0-9]|\.\d)/g;
 const CONTEXT_WINDOW = 32;
 
-/** "version 1.2.3.4", "build=10.0.1.2", "Version=4.0.0.0", "(release 3.1.2.8)". */
-const VERSION_WORD = /\b(?:version|ver|release|build|firmware|fw|rev|revision|v)\s*[:=]?\s*["']?$/i;
+/**
+ * "version 1.2.3.4", "build=10.0.1.2", "Version=4.0.0.0", "(release 3.1.2.8)", and the
+ * things that have versions: "agent 7.45.0.31", "driver 31.0.15.3623", "Android 4.4.2.1".
+ */
+const VERSION_WORD =
+  /\b(?:version|ver|release|build|firmware|fw|rev|revision|v|agent|driver|kernel|sdk|plugin|runtime|engine|update|patch|installer|android|ios|windows|macos)\s*[:=]?\s*["']?$/i;
 /** A product token or file name glued to the number: "Agent/1.2.3.4", "app-1.2.3.4", "pkg@1.2.3.4". */
 const GLUED_BEFORE = /(?:[A-Za-z][/-]|[A-Za-z0-9]-|@)$/;
 /** "1.2.3.4-beta", "1.2.3.4.jar", "1.2.3.4_amd64". */
@@ -44,8 +48,12 @@ const SERVER_KEYS = new Set(
     'leader',
   ].map((key) => key.toLowerCase()),
 );
-/** Prose that puts a server's address next: "listening on", "dial tcp", "bind to". */
-const SERVER_PROSE = /(?:listening on|listen on|dial (?:tcp|udp)[46]?|bind(?:ing)? to)\s+["'[]?$/i;
+/**
+ * Prose that puts a server's address next: "listening on", "dial tcp", "bind to",
+ * "connected to", "redis at", "upstream backend at".
+ */
+const SERVER_PROSE =
+  /(?:listening on|listen on|dial (?:tcp|udp)[46]?|bind(?:ing)? to|connect(?:ing|ed)? to|(?:upstream|redis|mysql|postgres|kafka|broker|server|backend|database|cache|proxy)(?: [\w-]+)? at)\s+["'[]?$/i;
 
 /** 0.0.0.0/8 (this host), loopback, multicast and reserved: never a client. */
 function isSpecial(firstOctet: number): boolean {

@@ -9,11 +9,11 @@ import { eachMatch, pushMatch } from './scan-utils.ts';
 
 /**
  * PostgreSQL `WITH PASSWORD '…'`, `ENCRYPTED PASSWORD '…'`, MySQL `IDENTIFIED [WITH plugin]
- * BY '…'`, `SET PASSWORD = PASSWORD('…')`, SQL Server `WITH PASSWORD = '…'`. The value is
- * a single-quoted literal ('' and \' escape a quote).
+ * BY '…'`, `SET PASSWORD [FOR user] = [PASSWORD(]'…'`, SQL Server `WITH PASSWORD = '…'`. The
+ * value is a single-quoted literal ('' and \' escape a quote).
  */
 const SQL_PASSWORD =
-  /\b(?:PASSWORD|IDENTIFIED(?:\s+WITH\s+\w+)?\s+BY)\s*(?:=\s*)?(?:PASSWORD\s*)?(?:\(\s*)?'((?:[^'\\]|\\.|'')*)'/gi;
+  /\b(?:PASSWORD(?:\s+FOR\s+[^=;]{1,100}?(?==))?|IDENTIFIED(?:\s+WITH\s+\w+)?\s+BY)\s*(?:=\s*)?(?:PASSWORD\s*)?(?:\(\s*)?'((?:[^'\\]|\\.|'')*)'/gi;
 const MAY_SET_PASSWORD = /PASSWORD|IDENTIFIED|password|identified/;
 
 /** `INSERT INTO name (columns) VALUES`; the tuples after it are read by hand. */

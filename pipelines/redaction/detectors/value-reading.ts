@@ -138,40 +138,37 @@ export function valueSpan(text: string, sep: number, syntax: ValueSyntax): Span 
   return valueAt(text, valueStart(text, sep), syntax);
 }
 
-const HEADER_END = /[\r\n\]"']/;
+/** A cookie's name: token characters (RFC 6265), possibly with a `__Host-`-style prefix. */
+const COOKIE_NAME = /[!#$%&'*+.^_`|~0-9A-Za-z-]/;
+/** What a cookie value is made of (RFC 6265 cookie-octets): no spaces, quotes, `,`, `;`, `\`. */
+const COOKIE_VALUE = /[!#-+\--:<-[\]-~]/;
 
 /**
  * The cookie values of a `Cookie:` header (`all`) or the one of a `Set-Cookie:` header
- * (its attributes, `Path=/; HttpOnly`, stay), and where the header value ends.
+ * (its attributes, `Path=/; HttpOnly`, stay), and where the header's pairs end: at the
+ * first thing that is not `name=value` followed by `; ` (a quote, a `]`, a line end).
  */
 export function cookieValues(
   text: string,
   sep: number,
   all: boolean,
 ): { values: Span[]; end: number } {
-  let start = valueStart(text, sep);
-  if (QUOTES.has(text.charAt(start))) start++;
-  const end = runUntil(text, start, HEADER_END);
+  let at = valueStart(text, sep);
+  if (QUOTES.has(text.charAt(at))) at++;
   const values: Span[] = [];
-  let pairStart = start;
-  while (pairStart < end) {
-    const pairEnd = text.indexOf(';', pairStart);
-    const stop = pairEnd === -1 || pairEnd > end ? end : pairEnd;
-    const equals = text.indexOf('=', pairStart);
-    if (equals !== -1 && equals < stop) {
-      const value = trimmed(text, equals + 1, stop);
-      if (value.end > value.start) values.push(value);
-    }
-    if (!all) break;
-    pairStart = stop + 1;
+  for (;;) {
+    const nameEnd = runWhile(text, at, COOKIE_NAME);
+    if (nameEnd === at || text.charAt(nameEnd) !== '=') return { values, end: at };
+    const valueEnd = runWhile(text, nameEnd + 1, COOKIE_VALUE);
+    if (valueEnd > nameEnd + 1) values.push({ start: nameEnd + 1, end: valueEnd });
+    if (!all || text.charAt(valueEnd) !== ';') return { values, end: valueEnd };
+    at = valueEnd + 1;
+    while (text.charAt(at) === ' ') at++;
   }
-  return { values, end };
 }
 
-function trimmed(text: string, start: number, end: number): Span {
-  let s = start;
-  let e = end;
-  while (s < e && text.charAt(s) === ' ') s++;
-  while (e > s && text.charAt(e - 1) === ' ') e--;
-  return { start: s, end: e };
+function runWhile(text: string, start: number, allowed: RegExp): number {
+  let end = start;
+  while (end < text.length && allowed.test(text.charAt(end))) end++;
+  return end;
 }
