@@ -117,7 +117,9 @@ export class ValueRedactor {
       this.anyValue(value, tally);
       return value;
     }
-    return { stringValue: this.kindText(kind, anyValueText(value), tally) };
+    const scalar = anyValueJson(value);
+    const text = typeof scalar === 'string' ? scalar : JSON.stringify(scalar);
+    return { stringValue: this.kindText(kind, text, tally) };
   }
 
   private kindJson(kind: AttributeKind, item: unknown, tally: Tally, path: string): unknown {
