@@ -1,8 +1,11 @@
-// Where number detectors look: windows around runs of 7+ digits, found once for all of them.
-// Each detector then says from a run's digits and neighbours whether it could start there.
+// Where number detectors look: runs of 7+ digits, found once for all of them; each detector
+// says from a run's digits and neighbours whether it could start there, and searches only
+// the windows around the runs it wants.
+// (IPv4 addresses are found here too: a dotted quad is 7+ characters of digits and dots.)
 import { eachMatch, isAlnum } from './detectors/scan-utils.ts';
 
 const MIN_RUN_DIGITS = 7;
+const DOT = 46;
 const MAX_SEPARATORS = 2;
 /** Context a number detector may need around a run: an IBAN's letters, an SSN label, an id's X. */
 const WINDOW_BEFORE = 32;
@@ -14,40 +17,51 @@ export interface DigitRun {
   start: number;
   end: number;
   digits: number;
+  /** Dots between its digits: three or more make it a possible IPv4 address. */
+  dots: number;
 }
 
 export interface DigitWindow {
   start: number;
   end: number;
-  /** The runs the window was opened for. */
-  runs: DigitRun[];
+  /** Indexes (in the list given to `windowsAround`) of the runs the window holds. */
+  runs: number[];
 }
 
 /**
- * Stretches of digits and separators long enough to hold a run: found natively, then read.
+ * Stretches of digits and separators long enough to hold a run: found natively, then read;
+ * also six digits before an `A`, the check character of some HKIDs (`A123456(A)`).
  * Not after a lower-case letter: digits inside hex ids and words (`0xc000228466`, trace
  * ids) are never a whole number, while IBANs and ids after capitals (`DE89…`, `A123456(3)`)
  * need their window.
  */
-const RUN_CANDIDATE = /(?<![\da-z])\d[\d .()+-]{4,}\d/g;
+const RUN_CANDIDATE = /(?<![\da-z])\d(?:[\d .()+-]{5,}\d|\d{5}(?=\(?A))/g;
 
-/** Merged windows around each run of 7+ digits, widened to whole words. */
-export function digitWindows(text: string): DigitWindow[] {
-  const windows: DigitWindow[] = [];
+/** The runs a number detector may want to look around, in order. */
+export function digitRuns(text: string): DigitRun[] {
+  const runs: DigitRun[] = [];
   eachMatch(RUN_CANDIDATE, text, (m) => {
-    addRuns(windows, text, m.index, m.index + m[0].length);
+    addRuns(runs, text, m.index, m.index + m[0].length);
   });
+  return runs;
+}
+
+/** Merged windows around `runs` (in order), widened to whole words. */
+export function windowsAround(text: string, runs: readonly DigitRun[]): DigitWindow[] {
+  const windows: DigitWindow[] = [];
+  runs.forEach((run, i) => addWindow(windows, text, run, i));
   return windows;
 }
 
 /**
  * Splits text[from, to) into runs (digits with at most two separators between them,
- * "(415) 555-2671") and adds the windows of those with 7+ digits.
+ * "(415) 555-2671") and adds those a number detector may want.
  */
-function addRuns(windows: DigitWindow[], text: string, from: number, to: number): void {
+function addRuns(runs: DigitRun[], text: string, from: number, to: number): void {
   let runStart = -1;
   let runEnd = 0;
   let digits = 0;
+  let dots = 0;
   let separators = 0;
   for (let i = from; i <= to; i++) {
     const code = i < to ? text.charCodeAt(i) : -1;
@@ -55,16 +69,17 @@ function addRuns(windows: DigitWindow[], text: string, from: number, to: number)
       if (runStart < 0) {
         runStart = i;
         digits = 0;
+        dots = 0;
       }
       digits++;
       separators = 0;
       runEnd = i + 1;
     } else if (runStart >= 0 && separators < MAX_SEPARATORS && isRunSeparator(code)) {
       separators++;
+      if (code === DOT) dots++;
     } else if (runStart >= 0) {
-      if (opensWindow(text, runStart, runEnd, digits)) {
-        addWindow(windows, text, { start: runStart, end: runEnd, digits });
-      }
+      const run = { start: runStart, end: runEnd, digits, dots };
+      if (opensWindow(text, run)) runs.push(run);
       runStart = -1;
       separators = 0;
     }
@@ -72,10 +87,11 @@ function addRuns(windows: DigitWindow[], text: string, from: number, to: number)
 }
 
 /**
- * Runs of 7+ digits that are not a date or a decimal, and six digits right after a capital:
- * ids like HKIDs whose check character may be a letter (`A123456(A)`).
+ * Runs of 7+ digits that are not a date or a decimal; six digits right after a capital
+ * (ids like HKIDs whose check character may be a letter, `A123456(A)`); dotted quads.
  */
-function opensWindow(text: string, start: number, end: number, digits: number): boolean {
+function opensWindow(text: string, { start, end, digits, dots }: DigitRun): boolean {
+  if (dots >= 3) return true;
   if (digits === MIN_RUN_DIGITS - 1) return isUpperCase(text.charCodeAt(start - 1));
   return digits >= MIN_RUN_DIGITS && !isDateOrDecimal(text, start, end, digits);
 }
@@ -100,15 +116,15 @@ function isRunSeparator(code: number): boolean {
   return code === 32 || code === 46 || code === 40 || code === 41 || code === 43 || code === 45;
 }
 
-function addWindow(windows: DigitWindow[], text: string, run: DigitRun): void {
+function addWindow(windows: DigitWindow[], text: string, run: DigitRun, index: number): void {
   const start = wordStart(text, Math.max(0, run.start - WINDOW_BEFORE));
   const end = wordEnd(text, Math.min(text.length, run.end + WINDOW_AFTER));
   const last = windows[windows.length - 1];
   if (last && start <= last.end) {
     last.end = end;
-    last.runs.push(run);
+    last.runs.push(index);
   } else {
-    windows.push({ start, end, runs: [run] });
+    windows.push({ start, end, runs: [index] });
   }
 }
 

@@ -11,7 +11,7 @@ import {
   percentEncodedTokens,
   type Decoded,
 } from './decoders.ts';
-import { digitWindows } from './digit-windows.ts';
+import { digitRuns, windowsAround, type DigitRun } from './digit-windows.ts';
 import { eachMatch } from './detectors/scan-utils.ts';
 import type { Detector, DigitDetector, Match, TextDetector } from './types.ts';
 import { PII_TYPES } from './types.ts';
@@ -109,15 +109,33 @@ export class TextScanner {
     if (this.digitDetectors.length > 0) this.scanDigitWindows(text, found);
   }
 
+  /**
+   * Each run is offered to every number detector once (`wanted` is a bit per detector);
+   * windows are opened only around wanted runs, and each searched by the detectors that
+   * wanted one of its runs.
+   */
   private scanDigitWindows(text: string, found: Match[]): void {
-    const numbers: Match[] = [];
-    for (const { start, end, runs } of digitWindows(text)) {
-      let window: string | undefined;
-      for (const detector of this.digitDetectors) {
-        if (!runs.some((run) => detector.wantsRun(text, run))) continue;
-        window ??= start === 0 && end === text.length ? text : text.slice(start, end);
-        detector.find(window, start, numbers);
+    const runs = digitRuns(text);
+    const wantedRuns: DigitRun[] = [];
+    const wanted: number[] = [];
+    for (const run of runs) {
+      let bits = 0;
+      this.digitDetectors.forEach((detector, i) => {
+        if (detector.wantsRun(text, run)) bits |= 1 << i;
+      });
+      if (bits !== 0) {
+        wantedRuns.push(run);
+        wanted.push(bits);
       }
+    }
+    if (wantedRuns.length === 0) return;
+    const numbers: Match[] = [];
+    for (const { start, end, runs: inWindow } of windowsAround(text, wantedRuns)) {
+      const bits = inWindow.reduce((all, at) => all | (wanted[at] ?? 0), 0);
+      const window = start === 0 && end === text.length ? text : text.slice(start, end);
+      this.digitDetectors.forEach((detector, i) => {
+        if (bits & (1 << i)) detector.find(window, start, numbers);
+      });
     }
     for (const match of numbers) if (!isMeasurement(text, match.start)) found.push(match);
   }

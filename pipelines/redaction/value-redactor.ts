@@ -23,9 +23,18 @@ export interface ValueRedactorParts {
   policyFor: (subject: DetectorName | KeyRule) => Policy;
 }
 
+/**
+ * Short strings that held nothing: attribute keys and values repeat in every record
+ * (`http.request.method`, `GET`, a route), so each is scanned once. Only clean strings are
+ * kept, so a hit never skips a redaction; the cap bounds memory on odd data.
+ */
+const CLEAN_CACHE_MAX_LENGTH = 64;
+const CLEAN_CACHE_LIMIT = 10_000;
+
 export class ValueRedactor {
   private readonly keyRules: KeyRules;
   private readonly attributeRules: AttributeRules;
+  private readonly clean = new Set<string>();
 
   constructor(private readonly parts: ValueRedactorParts) {
     const { config } = parts;
@@ -38,7 +47,14 @@ export class ValueRedactor {
 
   /** `value` with every finding replaced; the same string when nothing was found. */
   text(value: string, tally: Tally): string {
-    return this.replace(value, this.parts.scanner.scan(value), tally);
+    const short = value.length <= CLEAN_CACHE_MAX_LENGTH;
+    if (short && this.clean.has(value)) return value;
+    const matches = this.parts.scanner.scan(value);
+    if (short && matches.length === 0) {
+      if (this.clean.size >= CLEAN_CACHE_LIMIT) this.clean.clear();
+      this.clean.add(value);
+    }
+    return this.replace(value, matches, tally);
   }
 
   private replace(value: string, matches: readonly Match[], tally: Tally): string {

@@ -54,24 +54,26 @@ function standsAlone(text: string, { start, end }: Span): boolean {
   return !isAlnum(text.charCodeAt(start - 1)) && !isAlnum(text.charCodeAt(end));
 }
 
-function colonsIn(candidate: string): number {
-  let colons = 0;
-  for (let i = candidate.indexOf(':'); i !== -1; i = candidate.indexOf(':', i + 1)) colons++;
-  return colons;
-}
-
 /**
  * A MAC has five colons in 17 characters; an IPv6 address has seven colons or a `::`.
- * Times ("10:40:32.861526") fail these counts before any parsing.
+ * Counted in place, so that times ("10:40:32.861526") are rejected without slicing.
  */
-function classify(candidate: string): 'ipv6' | 'macAddress' | undefined {
-  if (candidate.length > MAX_CANDIDATE) return undefined;
-  const colons = colonsIn(candidate);
-  if (colons === 5 && candidate.length === MAC_LENGTH && MAC_COLONS.test(candidate)) {
-    return isNobodys(candidate) ? undefined : 'macAddress';
+function classify(text: string, { start, end }: Span): 'ipv6' | 'macAddress' | undefined {
+  if (end - start > MAX_CANDIDATE) return undefined;
+  let colons = 0;
+  let doubleColon = false;
+  for (let i = start; i < end; i++) {
+    if (text.charCodeAt(i) !== COLON) continue;
+    colons++;
+    if (text.charCodeAt(i + 1) === COLON) doubleColon = true;
   }
-  const couldBeIpv6 = colons === 7 || (colons >= 2 && candidate.includes('::'));
-  return couldBeIpv6 && !isNobodys(candidate) && isIPv6(candidate) ? 'ipv6' : undefined;
+  const couldBeMac = colons === 5 && end - start === MAC_LENGTH;
+  const couldBeIpv6 = colons === 7 || (colons >= 2 && doubleColon);
+  if (!couldBeMac && !couldBeIpv6) return undefined;
+  const candidate = text.slice(start, end);
+  if (isNobodys(candidate)) return undefined;
+  if (couldBeMac && MAC_COLONS.test(candidate)) return 'macAddress';
+  return couldBeIpv6 && isIPv6(candidate) ? 'ipv6' : undefined;
 }
 
 /**
@@ -100,22 +102,32 @@ function findColonAddresses(text: string, offset: number, out: Match[]): void {
       continue;
     }
     const span = candidateAround(text, at);
-    const candidate = text.slice(span.start, span.end);
-    const type = standsAlone(text, span) && classify(candidate);
+    const type = standsAlone(text, span) && classify(text, span);
     if (type) pushMatch(out, type, offset, span.start, span.end);
     at = text.indexOf(':', Math.max(at + 1, span.end));
   }
 }
 
+/** Two hex digits on each side of the dash at `at`, and dashes three and six on (`1A-2B-3C-`). */
+function looksLikeMacDash(text: string, at: number): boolean {
+  return (
+    text.charCodeAt(at + 3) === DASH &&
+    text.charCodeAt(at + 6) === DASH &&
+    isHex(text.charCodeAt(at - 1)) &&
+    isHex(text.charCodeAt(at + 1)) &&
+    isHex(text.charCodeAt(at + 2))
+  );
+}
+
 /**
- * From each dash that has two hex digits on both sides and another dash three characters
- * on (`1A-2B-`), the whole 17-character form is tried; dates and UUIDs fail at once.
+ * From each dash that starts a MAC-like run (`1A-2B-3C-`), the whole 17-character form is
+ * tried; dates and UUIDs fail on the cheap test.
  */
 function findDashedMacs(text: string, offset: number, out: Match[]): void {
   let at = text.indexOf('-', 2);
   while (at !== -1) {
     let next = at + 1;
-    if (text.charCodeAt(at + 3) === DASH && isHex(text.charCodeAt(at - 1))) {
+    if (looksLikeMacDash(text, at)) {
       MAC_DASHES.lastIndex = at - 2;
       const mac = MAC_DASHES.exec(text)?.[0];
       if (mac && !isNobodys(mac)) pushMatch(out, 'macAddress', offset, at - 2, at - 2 + MAC_LENGTH);

@@ -11,6 +11,18 @@ const MAX_NAME_LENGTH = 64;
 const UNDERSCORE = 95;
 const DASH = 45;
 
+/** How many of a name's last characters the quick test reads, and the slots it hashes into. */
+const ENDING_LENGTH = 3;
+const ENDING_SLOTS = 1 << 14;
+
+/** The quick test's slot for the compact `name` read back from `end`, as `endsPlausibly` reads text. */
+function endingSlot(name: string, end: number): number {
+  let hash = 0;
+  for (let i = end - 1; i >= Math.max(0, end - ENDING_LENGTH); i--)
+    hash = hash * 31 + name.charCodeAt(i);
+  return hash & (ENDING_SLOTS - 1);
+}
+
 function isNameChar(code: number): boolean {
   return isAlnum(code) || code === UNDERSCORE || code === DASH;
 }
@@ -55,8 +67,8 @@ export interface KeyHit<T> {
 export class KeyTable<T> {
   private readonly exact = new Map<number, Entry<T>[]>();
   private readonly suffixes = new Map<number, Entry<T>[]>();
-  /** Pairs of last two characters some name ends in: most keys are rejected on these. */
-  private readonly endings = new Uint8Array(128 * 128);
+  /** Hashes of the last three characters some name ends in: most keys are rejected on these. */
+  private readonly endings = new Uint8Array(ENDING_SLOTS);
 
   constructor(entries: Iterable<readonly [KeyPattern, T]>) {
     for (const [pattern, value] of entries) {
@@ -66,7 +78,7 @@ export class KeyTable<T> {
       const table = isSuffix ? this.suffixes : this.exact;
       const hash = backwardHash(name);
       table.set(hash, [...(table.get(hash) ?? []), { compact: name, value }]);
-      this.endings[name.charCodeAt(name.length - 1) * 128 + name.charCodeAt(name.length - 2)] = 1;
+      this.endings[endingSlot(name, name.length)] = 1;
     }
   }
 
@@ -95,11 +107,16 @@ export class KeyTable<T> {
   }
 
   private endsPlausibly(text: string, end: number): boolean {
-    const last = lower(text.charCodeAt(end - 1));
-    let before = end - 2;
-    while (text.charCodeAt(before) === UNDERSCORE || text.charCodeAt(before) === DASH) before--;
-    const previous = lower(text.charCodeAt(before));
-    return last < 128 && previous < 128 && this.endings[last * 128 + previous] === 1;
+    let hash = 0;
+    let i = end;
+    for (let taken = 0; taken < ENDING_LENGTH && i > 0; i--) {
+      const code = text.charCodeAt(i - 1);
+      if (code === UNDERSCORE || code === DASH) continue;
+      if (!isAlnum(code)) break;
+      hash = hash * 31 + lower(code);
+      taken++;
+    }
+    return this.endings[hash & (ENDING_SLOTS - 1)] === 1;
   }
 
   private find(

@@ -145,50 +145,58 @@ export function labelTable(secretNames: readonly string[]): KeyTable<LabelKind> 
 }
 
 const SPACE = 32;
-const QUOTES = new Set([34, 39]);
+const DOUBLE_QUOTE = 34;
+const SINGLE_QUOTE = 39;
 const BACKSLASH = 92;
 
 /** Where the key before the separator at `sep` ends: past spaces, a closing quote, a `\`. */
 function keyEnd(text: string, sep: number): number {
   let end = sep;
   while (end > 0 && text.charCodeAt(end - 1) === SPACE) end--;
-  if (QUOTES.has(text.charCodeAt(end - 1))) end--;
+  const last = text.charCodeAt(end - 1);
+  if (last === DOUBLE_QUOTE || last === SINGLE_QUOTE) end--;
   if (text.charCodeAt(end - 1) === BACKSLASH) end--;
   return end;
 }
 
 /**
- * Calls `visit` at each `=` and `:` in `text`, in order (native indexOf, no regex).
- * `visit` returns where to go on from: past a value it took, so that separators inside a
- * value are not read again (which would make "token=token=…" quadratic).
+ * Takes the values of the key at the separator `sep`, if its key is in the table; returns
+ * where the walk goes on: past a value it took, so that separators inside a value are not
+ * read again (which would make "token=token=…" quadratic).
  */
-function eachSeparator(text: string, visit: (at: number) => number): void {
-  let equals = text.indexOf('=');
-  let colon = text.indexOf(':');
-  while (equals !== -1 || colon !== -1) {
-    const at = equals === -1 || (colon !== -1 && colon < equals) ? colon : equals;
-    const from = Math.max(at + 1, visit(at));
-    // Each search resumes past `from`, so every character is searched once per separator.
-    if (equals !== -1 && equals < from) equals = text.indexOf('=', from);
-    if (colon !== -1 && colon < from) colon = text.indexOf(':', from);
-  }
+function takeValues(
+  table: KeyTable<LabelKind>,
+  text: string,
+  sep: number,
+  offset: number,
+  out: Match[],
+): number {
+  const hit = table.lookup(text, keyEnd(text, sep));
+  if (!hit) return sep + 1;
+  const { values, end } = hit.value.read(text, sep, hit.start);
+  for (const span of values) pushMatch(out, hit.value.type, offset, span.start, span.end);
+  return Math.max(sep + 1, end);
 }
 
-/** The detector for every labelled kind in `key=value` and `"key": "value"` text. */
+/**
+ * The detector for every labelled kind in `key=value` and `"key": "value"` text: visits each
+ * `=` and `:` in order, found by native indexOf (each search resumes past where the last
+ * one went on, so every character is searched once per separator kind).
+ */
 export function createLabelledValueDetector(table: KeyTable<LabelKind>): TextDetector {
   return {
     types: ['secretParam', 'personName', 'address', 'passport', 'paymentCard', 'cookie'],
     scope: 'text',
     mayContain: (text) => text.includes('=') || text.includes(':'),
     find(text: string, offset: number, out: Match[]): void {
-      eachSeparator(text, (sep) => {
-        const hit = table.lookup(text, keyEnd(text, sep));
-        if (!hit) return sep + 1;
-        const kind = hit.value;
-        const { values, end } = kind.read(text, sep, hit.start);
-        for (const span of values) pushMatch(out, kind.type, offset, span.start, span.end);
-        return end;
-      });
+      let equals = text.indexOf('=');
+      let colon = text.indexOf(':');
+      while (equals !== -1 || colon !== -1) {
+        const sep = equals === -1 || (colon !== -1 && colon < equals) ? colon : equals;
+        const from = takeValues(table, text, sep, offset, out);
+        if (equals !== -1 && equals < from) equals = text.indexOf('=', from);
+        if (colon !== -1 && colon < from) colon = text.indexOf(':', from);
+      }
     },
   };
 }

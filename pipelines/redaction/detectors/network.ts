@@ -1,7 +1,7 @@
 // IPv4 addresses where they identify a client: a dotted quad is one unless its context says
 // it is a version ("build 4.18.2.1", "app-1.2.3.4.jar", "pkg@1.2.3.4") or a server's own
 // address (`instance="10.0.0.5:9100"`, "dial tcp 10.0.0.2:5432", "listening on 0.0.0.0").
-import type { Match, TextDetector } from '../types.ts';
+import type { DigitDetector, Match } from '../types.ts';
 import { eachMatch, pushMatch } from './scan-utils.ts';
 
 /** Four dotted groups of 1-3 digits; the octets are checked after (cheaper than in the regex). */
@@ -97,10 +97,11 @@ function isAddress(quad: string): boolean {
   return !isSpecial(first);
 }
 
-export const ipv4Detector: TextDetector = {
+/** Searched only around digit runs with three or more dots, which the scanner finds anyway. */
+export const ipv4Detector: DigitDetector = {
   types: ['ipv4'],
-  scope: 'text',
-  mayContain: (text) => text.includes('.'),
+  scope: 'digits',
+  wantsRun: (_text, run) => run.dots >= 3,
   find(text: string, offset: number, out: Match[]): void {
     eachMatch(DOTTED_QUAD, text, (m) => {
       const end = m.index + m[0].length;

@@ -17,7 +17,8 @@ function isJoseHeader(segment: string): boolean {
 export const jwtDetector: TextDetector = {
   types: ['jwt'],
   scope: 'text',
-  mayContain: (text) => text.includes('eyJ'),
+  // A one-character search is several times faster than a three-character one.
+  mayContain: (text) => text.includes('J') && text.includes('eyJ'),
   find(text: string, offset: number, out: Match[]): void {
     for (const at of positionsOf(text, 'eyJ')) {
       if (at > 0 && isBase64UrlChar(text.charCodeAt(at - 1))) continue;

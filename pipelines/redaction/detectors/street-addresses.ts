@@ -36,7 +36,9 @@ function standsAlone(text: string, start: number, end: number): boolean {
 export const streetAddressDetector: TextDetector = {
   types: ['address'],
   scope: 'text',
+  // The street and the city are separated by a comma or a line break in every form read here.
   mayContain: (text) => {
+    if (!text.includes(', ') && !text.includes('\n')) return false;
     ZIP_OR_POSTCODE.lastIndex = 0;
     return ZIP_OR_POSTCODE.test(text);
   },
