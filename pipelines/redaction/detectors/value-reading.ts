@@ -37,7 +37,7 @@ const NEXT_FIELD =
   /^(?:电话|手机|性别|年龄|地址|住址|身份证|证件|卡号|邮箱|联系|订单|用户|护照|民族|出生|籍贯|职业|单位|金额|收货人|收件人)/u;
 
 /** Where the value after the separator at `sep` starts: past spaces, a `\` before a quote, a `[`. */
-export function valueStart(text: string, sep: number): number {
+function valueStart(text: string, sep: number): number {
   let start = sep + 1;
   while (text.charAt(start) === ' ') start++;
   if (text.charAt(start) === '[') start++;
