@@ -1,5 +1,6 @@
-// Redaction throughput on one core: realistic log lines without personal data, lines dense
-// with it (the corpus positives), and OTLP logs requests through redactRequest.
+// Redaction throughput on one core: realistic log lines without personal data, lines
+// without it but dense with look-alikes (the hard negatives), lines dense with it (the
+// corpus positives), and OTLP logs requests through redactRequest.
 // Throughput is per CPU-second of this process (user + system), so that other load on a
 // shared machine does not distort it; wall-clock throughput is printed beside it.
 // Run: npx tsx bench/redaction.ts   (prints JSON, then a table)
@@ -15,14 +16,16 @@ import { CORPUS_PATH, Rng, type CorpusCase } from '../test/unit/redaction/corpus
 const SECONDS_PER_SCENARIO = 2;
 const HEX = '0123456789abcdef';
 
-/** Lines as services write them: access logs, logfmt, zap JSON, GC traces, stack frames. */
+/** Lines as services write them: access logs, logfmt, zap JSON, GC traces, stack frames, … */
 const CLEAN_LINES: ((rng: Rng) => string)[] = [
   (rng) =>
     `ts=2026-11-23T10:${rng.int(10, 59)}:${rng.int(10, 59)}.${rng.digits(6)}Z level=info msg="request completed" method=GET path=/api/v1/orders/${rng.int(1, 99999)} status=200 duration_ms=${rng.int(1, 900)}.${rng.digits(2)} bytes=${rng.int(100, 99999)} trace_id=${rng.chars(HEX, 32)} span_id=${rng.chars(HEX, 16)}`,
   (rng) =>
     `{"level":"info","ts":17${rng.digits(8)}.${rng.digits(6)},"caller":"server/handler.go:${rng.int(10, 999)}","msg":"cache lookup","key":"product:${rng.int(1, 99999)}","hit":true,"latency":"${rng.int(1, 999)}µs","pod":"checkout-${rng.chars(HEX, 10)}-${rng.chars('abcdefghijklmnopqrstuvwxyz', 5)}"}`,
+  // Behind a sidecar proxy the client is the loopback address: an access log line without
+  // personal data (a client's own address would be one).
   (rng) =>
-    `10.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)} - - [23/Nov/2026:10:15:${rng.int(10, 59)} +0000] "GET /static/app.${rng.chars(HEX, 8)}.js HTTP/1.1" 200 ${rng.int(100, 99999)} "https://shop.example.com/" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.109 Safari/537.36"`,
+    `127.0.0.1 - - [23/Nov/2026:10:15:${rng.int(10, 59)} +0000] "GET /static/app.${rng.chars(HEX, 8)}.js HTTP/1.1" 200 ${rng.int(100, 99999)} "https://shop.example.com/" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.109 Safari/537.36"`,
   (rng) =>
     `gc ${rng.int(1, 9999)} @${rng.int(1, 9999)}.${rng.digits(3)}s ${rng.int(0, 9)}%: 0.018+1.2+0.005 ms clock, 0.14+0.35/1.1/2.3+0.040 ms cpu, 12->13->6 MB, 14 MB goal, 0 MB stacks, 0 MB globals, 8 P`,
   (rng) =>
@@ -35,10 +38,27 @@ const CLEAN_LINES: ((rng: Rng) => string)[] = [
     `SELECT id, status, total FROM orders WHERE customer_id = $1 AND created_at > $2 ORDER BY created_at DESC LIMIT 100 -- took ${rng.int(1, 999)}ms rows=${rng.int(0, 100)}`,
 ];
 
-function cleanLines(count: number): string[] {
+/**
+ * What looks like personal data and is not, densely: metric lines, Chinese text with
+ * numbers, versions and digests, placeholders, ports and sizes, snowflake ids, epoch times.
+ */
+const LOOKALIKE_LINES: ((rng: Rng) => string)[] = [
+  (rng) =>
+    `http_request_duration_seconds_bucket{method="GET",code="200",handler="/api/v1/orders",pod="checkout-${rng.chars(HEX, 10)}-x2x7k",le="0.25"} ${rng.int(1, 99999)} 17${rng.digits(11)}`,
+  (rng) =>
+    `2026-11-23 10:15:${rng.int(10, 59)}.${rng.digits(3)} INFO 订单 2026112${rng.digits(9)} 已出库，库存 ${rng.int(1, 9999)} 件，耗时 ${rng.int(1, 999)}ms`,
+  (rng) =>
+    `deploy checkout version=1.${rng.int(0, 99)}.0-rc.1+build.${rng.int(1, 99)} build 4.18.${rng.int(0, 9)}.${rng.int(1, 200)} image=registry.example.com/shop/checkout@sha256:${rng.chars(HEX, 64)} deps lodash@4.17.21 golang.org/x/net@v0.${rng.int(1, 30)}.0 commit ${rng.chars(HEX, 40)}`,
+  (rng) =>
+    `login ok user_id=${rng.int(1, 99999)} password=[REDACTED] token=*** card=<redacted> listening on 0.0.0.0:${rng.int(1024, 65535)} took ${rng.int(1, 9)}.${rng.digits(2)}s size=${rng.int(1, 999)}.${rng.digits(1)}MiB retries=${rng.int(0, 5)}`,
+  (rng) =>
+    `{"msg":"message sent","message_id":1${rng.digits(18)},"ts":17${rng.digits(11)},"order_no":"4111111111111112","port":${rng.int(1024, 65535)}}`,
+];
+
+function generatedLines(shapes: ((rng: Rng) => string)[], count: number): string[] {
   const rng = new Rng(42);
   return Array.from({ length: count }, (_, i) =>
-    (CLEAN_LINES[i % CLEAN_LINES.length] as (r: Rng) => string)(rng),
+    (shapes[i % shapes.length] as (r: Rng) => string)(rng),
   );
 }
 
@@ -179,12 +199,14 @@ function main(): void {
     'bench',
   );
   const redactor = new Redactor(redactionSchema.parse({}), keyring);
-  const clean = cleanLines(20_000);
+  const clean = generatedLines(CLEAN_LINES, 20_000);
+  const lookalikes = generatedLines(LOOKALIKE_LINES, 20_000);
   const dense = piiLines();
   const RECORDS = 500;
   const mixedBodies = clean.slice(0, 450).concat(dense.slice(0, 50));
   const results = [
     measure('text, no PII', textRound(redactor, clean)),
+    measure('text, look-alikes, no PII', textRound(redactor, lookalikes)),
     measure('text, dense PII', textRound(redactor, dense)),
     measure('OTLP logs, no PII', otlpRound(redactor, logsRequest(clean, RECORDS), RECORDS)),
     measure('OTLP logs, 10% PII', otlpRound(redactor, logsRequest(mixedBodies, RECORDS), RECORDS)),

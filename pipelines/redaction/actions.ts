@@ -65,11 +65,20 @@ export function mask(value: string, keep: number): string {
   return tail > 0 ? MASK + value.slice(-tail) : MASK;
 }
 
-/** What redaction writes, so that a second pass over redacted text leaves it unchanged. */
+/**
+ * Placeholders other tools (and people) write where a value was removed: `***`, a masked
+ * tail like `***1234`, `<redacted>`, `[FILTERED]`, `(hidden)`, `REDACTED`.
+ */
+const PLACEHOLDER = String.raw`\*{3,}[^\s"',;&]{0,8}|[<[(](?:redacted|filtered|hidden|masked|removed|omitted)[>\])]|\bREDACTED\b`;
+
+/**
+ * What redaction writes and placeholders already in the text, so that a second pass over
+ * redacted text leaves it unchanged and a value someone else removed stays as it is.
+ */
 export function ownOutputPattern(dropMarker: string): RegExp {
   const marker = dropMarker.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(
-    `${marker}|hmac:[0-9a-f]{${PSEUDONYM_HEX_CHARS}}|${ENCRYPTED_VALUE.source}|\\*{4}[^\\s"',;&]{0,8}`,
-    'g',
+    `${marker}|hmac:[0-9a-f]{${PSEUDONYM_HEX_CHARS}}|${ENCRYPTED_VALUE.source}|${PLACEHOLDER}`,
+    'gi',
   );
 }

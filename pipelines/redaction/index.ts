@@ -12,6 +12,8 @@ export { CLASSIFICATION_ATTRIBUTE, SUMMARY_ATTRIBUTE } from './otlp-walk.ts';
 export {
   PII_TYPES,
   type Detector,
+  type DigitDetector,
+  type TextDetector,
   type Match,
   type PiiType,
   type RedactionCounts,

@@ -44,11 +44,14 @@ export class Redactor {
       options.onWarning?.(message);
     };
     const policies = runnablePolicies(config, keyring, warn);
-    this.scanner = new TextScanner(detectors, ownOutputPattern(config.dropMarker));
+    this.scanner = new TextScanner({
+      detectors,
+      ownOutput: ownOutputPattern(config.dropMarker),
+      enabled: enabledTypes(config),
+    });
     this.values = new ValueRedactor({
       config,
       scanner: this.scanner,
-      detectors,
       actions: new Actions(keyring),
       policyFor: (subject) => policies.get(subject) ?? { action: 'drop', keep: 0 },
     });
@@ -94,6 +97,11 @@ export class Redactor {
     this.cumulative.merge(tally);
     return tally.toCounts();
   }
+}
+
+function enabledTypes(config: RedactionConfig): Set<DetectorName> {
+  const names = Object.keys(config.detectors) as DetectorName[];
+  return new Set(names.filter((name) => config.detectors[name].enabled));
 }
 
 /** Each detector's and key rule's policy after keyring fallbacks, warning about each fallback. */

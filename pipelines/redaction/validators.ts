@@ -85,12 +85,23 @@ export function ssnValid(digits: string): boolean {
 /** Numbers published in advertising and so never valid (SSA). */
 const INVALID_SSNS = new Set(['078051120', '219099999']);
 
+/** Issuer prefixes `from`-`to`, compared on the first four digits divided by `scale`. */
+interface PrefixRange {
+  from: number;
+  to: number;
+  scale: number;
+}
+
 interface CardBrand {
-  prefixes: [number, number][];
+  prefixes: PrefixRange[];
   lengths: number[];
 }
 
-const range = (from: number, to: number = from): [number, number] => [from, to];
+const range = (from: number, to: number = from): PrefixRange => ({
+  from,
+  to,
+  scale: 10 ** (4 - String(from).length),
+});
 const lengths = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -110,15 +121,23 @@ const CARD_BRANDS: CardBrand[] = [
   }, // Maestro
 ];
 
-/** Card number: a known issuer prefix with a length that issuer uses, and a valid Luhn digit. */
+/**
+ * Card number: a known issuer prefix with a length that issuer uses, and a valid Luhn
+ * digit. Runs on every long number in a text, so the prefix is read once, without slicing.
+ */
 export function paymentCardValid(digits: string): boolean {
-  return CARD_BRANDS.some((brand) => brandMatches(brand, digits)) && luhnValid(digits);
+  if (digits.length < 13 || digits.length > 19) return false;
+  const first4 = Number(digits.slice(0, 4));
+  return (
+    CARD_BRANDS.some((brand) => brandMatches(brand, first4, digits.length)) && luhnValid(digits)
+  );
 }
 
-function brandMatches(brand: CardBrand, digits: string): boolean {
-  if (!brand.lengths.includes(digits.length)) return false;
-  return brand.prefixes.some(([from, to]) => {
-    const prefix = Number(digits.slice(0, String(from).length));
+/** Whether a brand issues `length` digits with a prefix of the number whose first four digits are `first4`. */
+function brandMatches(brand: CardBrand, first4: number, length: number): boolean {
+  if (!brand.lengths.includes(length)) return false;
+  return brand.prefixes.some(({ from, to, scale }) => {
+    const prefix = Math.floor(first4 / scale);
     return prefix >= from && prefix <= to;
   });
 }
@@ -206,4 +225,49 @@ const IBAN_LENGTHS: Record<string, number> = {
 
 export function ibanValid(compact: string): boolean {
   return IBAN_LENGTHS[compact.slice(0, 2)] === compact.length && ibanChecksumValid(compact);
+}
+
+/** A=10 … Z=35, as HKID and ISO 7064 schemes read letters. */
+const letterValue = (letter: string): number => letter.charCodeAt(0) - 55;
+/** The value a one-letter HKID gives its missing first letter (a space). */
+const HKID_SPACE = 36;
+
+/**
+ * Hong Kong identity card number: one or two letters, six digits and a check character
+ * (0-9 or A for 10): the weighted sum (9, 8, 7 … 2 over the letters and digits, then the
+ * check) is a multiple of 11.
+ */
+export function hkIdValid(letters: string, digits: string, check: string): boolean {
+  const first = letters.length === 2 ? letterValue(letters.charAt(0)) : HKID_SPACE;
+  let sum = first * 9 + letterValue(letters.charAt(letters.length - 1)) * 8;
+  for (let i = 0; i < 6; i++) sum += (digits.charCodeAt(i) - CODE_0) * (7 - i);
+  const checkValue = check === 'A' ? 10 : check.charCodeAt(0) - CODE_0;
+  return (sum + checkValue) % 11 === 0;
+}
+
+/** Taiwan's area letters as two-digit numbers (I, O, W, X, Y, Z were added later). */
+const TW_LETTER_CODES = 'ABCDEFGHJKLMNPQRSTUVXYWZIO';
+
+/**
+ * Taiwan national identification number: a letter, 1/2 (or 8/9 for resident certificates)
+ * and eight digits, the last a check digit: the letter's code (10-35) gives two digits,
+ * weighted 1 and 9, then 8, 7 … 1 for the digits and 1 for the check; the sum ends in 0.
+ */
+export function twIdValid(id: string): boolean {
+  const code = TW_LETTER_CODES.indexOf(id.charAt(0)) + 10;
+  if (code < 10) return false;
+  let sum = Math.floor(code / 10) + (code % 10) * 9;
+  for (let i = 1; i <= 8; i++) sum += (id.charCodeAt(i) - CODE_0) * (9 - i);
+  sum += id.charCodeAt(9) - CODE_0;
+  return sum % 10 === 0;
+}
+
+/**
+ * A mainland Chinese landline: area code 010 or 02x (then an 8-digit number) or 0[3-9]xx
+ * (then 7 or 8 digits); local numbers do not start with 0.
+ */
+export function cnLandlineValid(area: string, local: string): boolean {
+  if (local.startsWith('0')) return false;
+  if (area === '010' || /^02\d$/.test(area)) return local.length === 8;
+  return /^0[3-9]\d\d$/.test(area) && (local.length === 7 || local.length === 8);
 }

@@ -27,6 +27,35 @@ const detector = ({ enabled = true, action, keep = 0 }: DetectorDefaults) =>
     .strict()
     .prefault({});
 
+/** Every kind of value and its default policy. */
+const DETECTORS = {
+  email: detector({ action: 'hash', keep: 4 }),
+  phone: detector({ action: 'mask', keep: 4 }),
+  prcId: detector({ action: 'encrypt' }),
+  paymentCard: detector({ action: 'mask', keep: 4 }),
+  iban: detector({ action: 'mask', keep: 4 }),
+  usSsn: detector({ action: 'encrypt' }),
+  jwt: detector({ action: 'drop' }),
+  authCredential: detector({ action: 'drop' }),
+  awsAccessKeyId: detector({ action: 'drop' }),
+  awsSecretKey: detector({ action: 'drop' }),
+  privateKey: detector({ action: 'drop' }),
+  urlCredentials: detector({ action: 'drop' }),
+  secretParam: detector({ action: 'drop' }),
+  providerToken: detector({ action: 'drop' }),
+  cookie: detector({ action: 'drop' }),
+  ipv4: detector({ action: 'hash' }),
+  ipv6: detector({ action: 'hash' }),
+  macAddress: detector({ action: 'hash' }),
+  cnLandline: detector({ action: 'mask', keep: 4 }),
+  passport: detector({ action: 'encrypt' }),
+  hkId: detector({ action: 'encrypt' }),
+  twId: detector({ action: 'encrypt' }),
+  personName: detector({ action: 'mask' }),
+  address: detector({ action: 'mask' }),
+  userId: detector({ action: 'hash' }),
+};
+
 const regexSource = z.string().refine(isValidRegex, 'expected a valid regular expression');
 
 function isValidRegex(source: string): boolean {
@@ -51,9 +80,43 @@ const keyRule = z
 export const DEFAULT_KEY_RULES: z.input<typeof keyRule>[] = [
   {
     pattern:
-      '(?:authorization|cookie|api_?key|password|passwd|secret|token|private_?key|session(?:_?id)?|credentials?)$',
+      '(?:authorization|cookie|api_?key|subscription_?key|password|passwd|secret|token|private_?key|session(?:_?id)?|credentials?)$',
     action: 'drop',
   },
+];
+
+const DETECTOR_NAMES = Object.keys(DETECTORS) as [
+  keyof typeof DETECTORS,
+  ...(keyof typeof DETECTORS)[],
+];
+
+/**
+ * What an attribute holds, by its whole key (OpenTelemetry semantic conventions): a kind of
+ * value, whose policy then applies to the whole value before any text scanning, or
+ * `urlQuery` for a URL query string, whose parameters are decoded and redacted one by one.
+ */
+const attributeRule = z
+  .object({
+    /** Case-insensitive regex that must match the whole attribute key. */
+    key: regexSource,
+    kind: z.enum([...DETECTOR_NAMES, 'urlQuery']),
+  })
+  .strict();
+
+export const DEFAULT_ATTRIBUTE_RULES: z.input<typeof attributeRule>[] = [
+  {
+    key: String.raw`(?:client|source)\.(?:socket\.)?address|network\.peer\.address|http\.client_ip|net\.(?:sock\.)?peer\.(?:ip|addr)`,
+    kind: 'ipv4',
+  },
+  {
+    key: String.raw`http\.request\.header\.(?:x[-_]forwarded[-_]for|x[-_]real[-_]ip|forwarded|true[-_]client[-_]ip|cf[-_]connecting[-_]ip|x[-_]client[-_]ip)`,
+    kind: 'ipv4',
+  },
+  { key: String.raw`(?:user|enduser)\.email`, kind: 'email' },
+  { key: String.raw`user\.(?:name|full_name)`, kind: 'personName' },
+  // Roles and scopes (user.roles, enduser.role, enduser.scope) say what, not who: not matched.
+  { key: String.raw`user\.(?:id|hash)|enduser\.(?:id|pseudo\.id)`, kind: 'userId' },
+  { key: String.raw`url\.(?:query|full|original)|http\.(?:url|target)`, kind: 'urlQuery' },
 ];
 
 /** Parameter names whose value is a secret in URLs and `name=value` text; `*x` = ends with x. */
@@ -65,9 +128,12 @@ export const DEFAULT_SECRET_PARAMS = [
   'password',
   'passwd',
   'pwd',
+  'pass',
+  'passphrase',
   'secret',
   'api_key',
   'apikey',
+  'subscription_key',
   'sig',
   'signature',
   'x_amz_signature',
@@ -86,6 +152,12 @@ export const DEFAULT_SECRET_PARAMS = [
   '*_token',
   '*_secret',
   '*_password',
+  '*_passwd',
+  '*_pass',
+  '*_pwd',
+  '*_api_key',
+  '*_apikey',
+  '*_subscription_key',
 ];
 
 export const redactionSchema = z
@@ -106,26 +178,12 @@ export const redactionSchema = z
       .prefault({}),
     /** What `drop` leaves inside text (attributes matched by a key rule are removed). */
     dropMarker: z.string().min(1).default('[REDACTED]'),
-    detectors: z
-      .object({
-        email: detector({ action: 'hash', keep: 4 }),
-        phone: detector({ action: 'mask', keep: 4 }),
-        prcId: detector({ action: 'encrypt' }),
-        paymentCard: detector({ action: 'mask', keep: 4 }),
-        iban: detector({ action: 'mask', keep: 4 }),
-        usSsn: detector({ action: 'encrypt' }),
-        jwt: detector({ action: 'drop' }),
-        authCredential: detector({ action: 'drop' }),
-        awsAccessKeyId: detector({ action: 'drop' }),
-        awsSecretKey: detector({ action: 'drop' }),
-        privateKey: detector({ action: 'drop' }),
-        urlCredentials: detector({ action: 'drop' }),
-        secretParam: detector({ action: 'drop' }),
-        ipv4: detector({ enabled: false, action: 'hash' }),
-        ipv6: detector({ enabled: false, action: 'hash' }),
-      })
-      .strict()
-      .prefault({}),
+    detectors: z.object(DETECTORS).strict().prefault({}),
+    /** Replaces the default attribute rules; `extraAttributeRules` are tried first. */
+    attributeRules: z
+      .array(attributeRule)
+      .default(DEFAULT_ATTRIBUTE_RULES.map((rule) => attributeRule.parse(rule))),
+    extraAttributeRules: z.array(attributeRule).default([]),
     /** Replaces the default key rules; use `extraKeyRules` to add to them instead. */
     keyRules: z.array(keyRule).default(DEFAULT_KEY_RULES.map((rule) => keyRule.parse(rule))),
     extraKeyRules: z.array(keyRule).default([]),
@@ -137,6 +195,7 @@ export const redactionSchema = z
   .prefault({});
 
 export type RedactionConfig = z.infer<typeof redactionSchema>;
-export type DetectorName = keyof RedactionConfig['detectors'];
+export type DetectorName = keyof typeof DETECTORS;
 export type DetectorPolicy = RedactionConfig['detectors'][DetectorName];
 export type KeyRule = z.infer<typeof keyRule>;
+export type AttributeRule = z.infer<typeof attributeRule>;

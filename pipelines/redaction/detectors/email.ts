@@ -1,6 +1,6 @@
 // Email addresses, found from each `@` outwards rather than by a regex over the whole
 // text: text without `@` costs one indexOf.
-import type { Detector, Match } from '../types.ts';
+import type { Match, TextDetector } from '../types.ts';
 import { positionsOf, pushMatch } from './scan-utils.ts';
 
 const LOCAL_CHAR = /[A-Za-z0-9._%+'-]/;
@@ -48,8 +48,8 @@ function validDomain(domain: string): boolean {
   );
 }
 
-export const emailDetector: Detector = {
-  type: 'email',
+export const emailDetector: TextDetector = {
+  types: ['email'],
   scope: 'text',
   mayContain: (text) => text.includes('@'),
   find(text: string, offset: number, out: Match[]): void {
@@ -62,5 +62,4 @@ export const emailDetector: Detector = {
       }
     }
   },
-  normalize: (value) => value.toLowerCase(),
 };

@@ -1,7 +1,8 @@
 // Payment card numbers (issuer prefix, length and Luhn) and IBANs (country length, mod 97).
-import type { Detector, Match } from '../types.ts';
+import type { DigitDetector, Match } from '../types.ts';
 import { ibanValid, paymentCardValid } from '../validators.ts';
 import { wholeNumber } from './boundaries.ts';
+import { digitsAtLeast, upperCaseBefore } from './runs.ts';
 import { compactUpper, digitsOf, eachMatch, pushMatch } from './scan-utils.ts';
 
 /**
@@ -21,19 +22,19 @@ function validCardLength(raw: string): number {
     : 0;
 }
 
-export const paymentCardDetector: Detector = {
-  type: 'paymentCard',
+export const paymentCardDetector: DigitDetector = {
+  types: ['paymentCard'],
   scope: 'digits',
-  minDigits: 13,
-  mayContain: () => true,
+  wantsRun: digitsAtLeast(13),
   find(text: string, offset: number, out: Match[]): void {
     eachMatch(CARD, text, (m) => {
       const length = validCardLength(m[0]);
       if (length > 0) pushMatch(out, 'paymentCard', offset, m.index, m.index + length);
     });
   },
-  normalize: digitsOf,
 };
+
+const IBAN_LETTERS_BEFORE = 12;
 
 /** Country, check digits, then the BBAN in groups of four (spaced or not). */
 const IBAN =
@@ -52,16 +53,15 @@ function validIbanLength(raw: string): number {
   return 0;
 }
 
-export const ibanDetector: Detector = {
-  type: 'iban',
+export const ibanDetector: DigitDetector = {
+  types: ['iban'],
   scope: 'digits',
-  minDigits: 7,
-  mayContain: () => true,
+  // The country code is a few characters before the first long run ("GB29 NWBK 6016…").
+  wantsRun: (text, run) => upperCaseBefore(text, run, IBAN_LETTERS_BEFORE),
   find(text: string, offset: number, out: Match[]): void {
     eachMatch(IBAN, text, (m) => {
       const length = validIbanLength(m[0]);
       if (length > 0) pushMatch(out, 'iban', offset, m.index, m.index + length);
     });
   },
-  normalize: compactUpper,
 };

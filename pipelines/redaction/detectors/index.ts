@@ -1,11 +1,15 @@
-// The detectors a configuration enables, in precedence order.
-import type { DetectorName, RedactionConfig } from '../../../lib/config/sections/redaction.ts';
+// The detectors a configuration enables (the scanner orders their findings by precedence).
+import type { RedactionConfig } from '../../../lib/config/sections/redaction.ts';
 import type { Detector } from '../types.ts';
+import { chineseLabelDetector } from './chinese-labels.ts';
 import { emailDetector } from './email.ts';
 import { ibanDetector, paymentCardDetector } from './financial.ts';
-import { prcIdDetector, usSsnDetector } from './national-ids.ts';
-import { ipv4Detector, ipv6Detector } from './network.ts';
-import { phoneDetector } from './phone.ts';
+import { hexAddressDetector } from './hex-addresses.ts';
+import { createLabelledValueDetector, labelTable } from './labelled-values.ts';
+import { hkIdDetector, prcIdDetector, twIdDetector, usSsnDetector } from './national-ids.ts';
+import { ipv4Detector } from './network.ts';
+import { cnLandlineDetector, phoneDetector } from './phone.ts';
+import { providerTokenDetector } from './provider-tokens.ts';
 import {
   authCredentialDetector,
   awsAccessKeyIdDetector,
@@ -13,25 +17,36 @@ import {
   jwtDetector,
   privateKeyDetector,
 } from './secrets.ts';
-import { createSecretParamDetector, urlCredentialsDetector } from './urls.ts';
+import { createSqlDetector } from './sql.ts';
+import { streetAddressDetector } from './street-addresses.ts';
+import { dsnCredentialsDetector, urlCredentialsDetector } from './urls.ts';
 
 export function createDetectors(config: RedactionConfig): Detector[] {
-  const all: Record<DetectorName, Detector> = {
-    privateKey: privateKeyDetector,
-    jwt: jwtDetector,
-    awsAccessKeyId: awsAccessKeyIdDetector,
-    awsSecretKey: awsSecretKeyDetector,
-    authCredential: authCredentialDetector,
-    urlCredentials: urlCredentialsDetector,
-    secretParam: createSecretParamDetector([...config.secretParams, ...config.extraSecretParams]),
-    prcId: prcIdDetector,
-    paymentCard: paymentCardDetector,
-    iban: ibanDetector,
-    usSsn: usSsnDetector,
-    phone: phoneDetector,
-    email: emailDetector,
-    ipv6: ipv6Detector,
-    ipv4: ipv4Detector,
-  };
-  return Object.values(all).filter((detector) => config.detectors[detector.type].enabled);
+  const labels = labelTable([...config.secretParams, ...config.extraSecretParams]);
+  const all: Detector[] = [
+    privateKeyDetector,
+    jwtDetector,
+    awsAccessKeyIdDetector,
+    awsSecretKeyDetector,
+    authCredentialDetector,
+    providerTokenDetector,
+    urlCredentialsDetector,
+    dsnCredentialsDetector,
+    createLabelledValueDetector(labels),
+    createSqlDetector(labels),
+    chineseLabelDetector,
+    streetAddressDetector,
+    prcIdDetector,
+    hkIdDetector,
+    twIdDetector,
+    paymentCardDetector,
+    ibanDetector,
+    usSsnDetector,
+    phoneDetector,
+    cnLandlineDetector,
+    emailDetector,
+    hexAddressDetector,
+    ipv4Detector,
+  ];
+  return all.filter((detector) => detector.types.some((type) => config.detectors[type].enabled));
 }

@@ -1,8 +1,12 @@
 // Phone numbers: international E.164 (`+` and country code), mainland China mobiles
-// (1[3-9] and 9 digits, optional +86) and NANP numbers written with separators.
+// (1[3-9] and 9 digits, optional +86), NANP numbers written with separators, and mainland
+// China landlines with their area code (`010-12345678`, `(0919)5383021`).
 // A bare 10-digit number is not taken for a NANP phone: too many ids look like that.
-import type { Detector, Match } from '../types.ts';
+import type { DigitDetector, Match } from '../types.ts';
+import type { DigitRun } from '../digit-windows.ts';
 import { NUMBER_END, NUMBER_START } from './boundaries.ts';
+import { hasSeparators } from './runs.ts';
+import { cnLandlineValid } from '../validators.ts';
 import { digitsOf, eachMatch, pushMatch } from './scan-utils.ts';
 
 /**
@@ -71,24 +75,55 @@ function validLength(m: RegExpExecArray): number {
   return chinaMobile !== undefined ? whole.length : nanpLength(whole);
 }
 
-/** Canonical E.164 digits, so +86 138 0013 8000 and 13800138000 hash alike. */
-function normalizePhone(raw: string): string {
-  const digits = digitsOf(raw).replace(/^00/, '');
-  if (CHINA_MOBILE_DIGITS.test(digits)) return `86${digits}`;
-  if (digits.length === 10 && !raw.trimStart().startsWith('+')) return `1${digits}`;
-  return digits;
+const PLUS = 43;
+const OPEN_PARENTHESIS = 40;
+const MOBILE_START = /^(?:1[3-9]|86|00)/;
+
+/**
+ * A phone number's run has 8+ digits and starts after a `+` (international), or is written
+ * with separators and has 10+ digits (NANP, grouped mobiles), or starts like a Chinese
+ * mobile (1[3-9], 86, 0086). Epoch times and ids are plain runs that start otherwise.
+ */
+function mayBePhone(text: string, run: DigitRun): boolean {
+  if (run.digits < 8) return false;
+  const before = text.charCodeAt(run.start - 1);
+  if (before === PLUS || (before === OPEN_PARENTHESIS && text.charCodeAt(run.start - 2) === PLUS)) {
+    return true;
+  }
+  if (hasSeparators(run) && run.digits >= 10) return true;
+  return MOBILE_START.test(text.slice(run.start, run.start + 2));
 }
 
-export const phoneDetector: Detector = {
-  type: 'phone',
+export const phoneDetector: DigitDetector = {
+  types: ['phone'],
   scope: 'digits',
-  minDigits: 8,
-  mayContain: () => true,
+  wantsRun: mayBePhone,
   find(text: string, offset: number, out: Match[]): void {
     eachMatch(PHONE, text, (m) => {
       const length = validLength(m);
       if (length > 0) pushMatch(out, 'phone', offset, m.index, m.index + length);
     });
   },
-  normalize: normalizePhone,
+};
+
+/**
+ * Area code in brackets or followed by a dash or space, then the local number (7-8
+ * digits, one space or dash allowed inside: `021 6234 5678`).
+ */
+const CN_LANDLINE =
+  /(?<![\dA-Za-z+(-])(?:\((0\d{2,3})\)[ ]?|(0\d{2,3})[- ])(\d{3,4}[- ]?\d{4})(?![\dA-Za-z]|-\d)/g;
+const ZERO = 48;
+
+export const cnLandlineDetector: DigitDetector = {
+  types: ['cnLandline'],
+  scope: 'digits',
+  wantsRun: (text, run) => run.digits >= 10 && text.charCodeAt(run.start) === ZERO,
+  find(text: string, offset: number, out: Match[]): void {
+    eachMatch(CN_LANDLINE, text, (m) => {
+      const [whole, bracketed, dashed, local = ''] = m;
+      if (cnLandlineValid(bracketed ?? dashed ?? '', digitsOf(local))) {
+        pushMatch(out, 'cnLandline', offset, m.index, m.index + whole.length);
+      }
+    });
+  },
 };

@@ -1,6 +1,6 @@
-// Credentials: JWTs, Basic/Bearer credentials, AWS access keys, PEM private keys.
-import type { Detector, Match } from '../types.ts';
-import { eachMatch, identity, isBase64UrlChar, positionsOf, pushMatch } from './scan-utils.ts';
+// Credentials: JWTs, Basic/Bearer credentials (and SMTP AUTH PLAIN), AWS keys, PEM private keys.
+import type { Match, TextDetector } from '../types.ts';
+import { eachMatch, isBase64UrlChar, positionsOf, pushMatch } from './scan-utils.ts';
 
 /** Header and payload are base64url JSON objects, so both begin with `eyJ` ('{"'). */
 const JWT = /eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){2,4}/y;
@@ -14,10 +14,11 @@ function isJoseHeader(segment: string): boolean {
   }
 }
 
-export const jwtDetector: Detector = {
-  type: 'jwt',
+export const jwtDetector: TextDetector = {
+  types: ['jwt'],
   scope: 'text',
-  mayContain: (text) => text.includes('eyJ'),
+  // A one-character search is several times faster than a three-character one.
+  mayContain: (text) => text.includes('J') && text.includes('eyJ'),
   find(text: string, offset: number, out: Match[]): void {
     for (const at of positionsOf(text, 'eyJ')) {
       if (at > 0 && isBase64UrlChar(text.charCodeAt(at - 1))) continue;
@@ -29,11 +30,12 @@ export const jwtDetector: Detector = {
       }
     }
   },
-  normalize: identity,
 };
 
-const AUTH_SCHEME = /basic|bearer|token/i;
-const AUTH_CREDENTIAL = /(?<![A-Za-z0-9])(basic|bearer|token)\s+([A-Za-z0-9._~+/-]+=*)/gi;
+const AUTH_SCHEME = /basic|bearer|token|plain/i;
+/** An HTTP scheme and its credentials, or SMTP's `AUTH PLAIN <base64>`. */
+const AUTH_CREDENTIAL =
+  /(?<![A-Za-z0-9])(basic|bearer|token|(?<=auth\s+)plain)\s+([A-Za-z0-9._~+/-]+=*)/gi;
 
 /** Basic credentials are base64 of `user:password` in printable characters. */
 function isBasicCredential(value: string): boolean {
@@ -52,36 +54,43 @@ function isOpaqueToken(value: string): boolean {
   return /\d/.test(value) || (value.length >= 32 && /[a-z]/.test(value) && /[A-Z]/.test(value));
 }
 
-export const authCredentialDetector: Detector = {
-  type: 'authCredential',
+/** SASL PLAIN is base64 of `authzid NUL user NUL password`. */
+function isPlainCredential(value: string): boolean {
+  return Buffer.from(value, 'base64').toString('utf8').split('\0').length === 3;
+}
+
+const CREDENTIAL_CHECKS: Record<string, (value: string) => boolean> = {
+  basic: isBasicCredential,
+  bearer: isOpaqueToken,
+  token: isOpaqueToken,
+  plain: isPlainCredential,
+};
+
+export const authCredentialDetector: TextDetector = {
+  types: ['authCredential'],
   scope: 'text',
   mayContain: (text) => AUTH_SCHEME.test(text),
   find(text: string, offset: number, out: Match[]): void {
     eachMatch(AUTH_CREDENTIAL, text, (m) => {
       const [whole, scheme = '', credential = ''] = m;
-      const valid =
-        scheme.toLowerCase() === 'basic'
-          ? isBasicCredential(credential)
-          : isOpaqueToken(credential);
+      const valid = CREDENTIAL_CHECKS[scheme.toLowerCase()]?.(credential) ?? false;
       const end = m.index + whole.length;
       if (valid) pushMatch(out, 'authCredential', offset, end - credential.length, end);
     });
   },
-  normalize: identity,
 };
 
 const AWS_ACCESS_KEY_ID = /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g;
 
-export const awsAccessKeyIdDetector: Detector = {
-  type: 'awsAccessKeyId',
+export const awsAccessKeyIdDetector: TextDetector = {
+  types: ['awsAccessKeyId'],
   scope: 'text',
-  mayContain: (text) => text.includes('AKIA') || text.includes('ASIA'),
+  mayContain: (text) => text.includes('IA') && (text.includes('AKIA') || text.includes('ASIA')),
   find(text: string, offset: number, out: Match[]): void {
     eachMatch(AWS_ACCESS_KEY_ID, text, (m) => {
       pushMatch(out, 'awsAccessKeyId', offset, m.index, m.index + m[0].length);
     });
   },
-  normalize: identity,
 };
 
 /**
@@ -99,8 +108,8 @@ function looksLikeSecretKey(value: string): boolean {
   return /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9/+]/.test(value);
 }
 
-export const awsSecretKeyDetector: Detector = {
-  type: 'awsSecretKey',
+export const awsSecretKeyDetector: TextDetector = {
+  types: ['awsSecretKey'],
   scope: 'text',
   mayContain: (text) => text.length >= 40 && AWS_CONTEXT.test(text),
   find(text: string, offset: number, out: Match[]): void {
@@ -111,15 +120,14 @@ export const awsSecretKeyDetector: Detector = {
       }
     });
   },
-  normalize: identity,
 };
 
 /** A PEM private key block; a block cut off before its END line is redacted to the end. */
 const PRIVATE_KEY =
   /-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----[\s\S]*?(?:-----END \1-----|$)/g;
 
-export const privateKeyDetector: Detector = {
-  type: 'privateKey',
+export const privateKeyDetector: TextDetector = {
+  types: ['privateKey'],
   scope: 'text',
   mayContain: (text) => text.includes('-----BEGIN'),
   find(text: string, offset: number, out: Match[]): void {
@@ -127,5 +135,4 @@ export const privateKeyDetector: Detector = {
       pushMatch(out, 'privateKey', offset, m.index, m.index + m[0].length);
     });
   },
-  normalize: identity,
 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DetectorName } from '../../../lib/config/sections/redaction.ts';
 import { Redactor } from '../../../pipelines/redaction/redactor.ts';
-import { allDetectorsConfig } from './helpers.ts';
+import { allDetectorsConfig, config } from './helpers.ts';
 
 const redactor = new Redactor(allDetectorsConfig());
 
@@ -143,7 +143,7 @@ const NEGATIVES: [string, string][] = [
     'max_tokens=512 token_count=3 password_reset=true secret_name=db-creds tokenizer=bpe',
   ],
   ['urls without credentials', 'https://example.com/a?page=2 https://bob@example.com/x'],
-  ['colons', '10:15:30.123 mac 00:1a:2b:3c:4d:5e std::vector crate::fmt::write'],
+  ['colons', '10:15:30.123 std::vector crate::fmt::write sha256:e3b0c442 host:8080'],
   [
     'redaction output',
     'hmac:4111111111111111 enc:v1:k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= [REDACTED] ****1111',
@@ -177,6 +177,17 @@ describe('detectors', () => {
     expect(custom.detect(text).map((m) => text.slice(m.start, m.end))).toEqual(['123456', '9999']);
   });
 
+  it('reports a kind only while it is enabled', () => {
+    const line =
+      '姓名：张三 tel=010-12345678 mac=00:1a:2b:3c:4d:5e from 203.0.113.5 ghp_' + 'a'.repeat(36);
+    const all = new Redactor(allDetectorsConfig()).detect(line).map((m) => m.type);
+    expect(all).toEqual(['personName', 'cnLandline', 'macAddress', 'ipv4', 'providerToken']);
+    for (const type of all) {
+      const off = new Redactor(config({ detectors: { [type]: { enabled: false } } }));
+      expect(off.detect(line).map((m) => m.type)).toEqual(all.filter((t) => t !== type));
+    }
+  });
+
   it('stays linear on adversarial input (each was quadratic or worse in some design)', () => {
     const size = 100_000;
     const inputs = [
@@ -187,6 +198,17 @@ describe('detectors', () => {
       '1234 '.repeat(size / 5),
       'a1234567'.repeat(size / 8),
       `secret ${'Ab3+/'.repeat(size / 5)}`,
+      '%2540'.repeat(size / 5),
+      '\\u0040'.repeat(size / 6),
+      'Cookie: a=b; '.repeat(size / 13),
+      `INSERT INTO t (name) VALUES ${"('Ann'),".repeat(size / 8)}`,
+      '姓名：'.repeat(size / 3),
+      'name=Ann '.repeat(size / 9),
+      '1:2:3:4:5:6:7:8:'.repeat(size / 16),
+      '0755-1234567 '.repeat(size / 13),
+      'PASSWORD FOR x '.repeat(size / 15),
+      ' CA 94043 '.repeat(size / 10),
+      'sk-'.repeat(size / 3),
     ];
     const started = performance.now();
     for (const text of inputs) redactor.redactText(text);

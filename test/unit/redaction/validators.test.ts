@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cnLandlineValid,
+  hkIdValid,
   ibanValid,
   isPlausibleBirthDate,
   luhnValid,
@@ -7,6 +9,7 @@ import {
   prcIdCheckChar,
   prcIdValid,
   ssnValid,
+  twIdValid,
 } from '../../../pipelines/redaction/validators.ts';
 
 describe('validators', () => {
@@ -63,5 +66,29 @@ describe('validators', () => {
     ]) {
       expect({ invalid, valid: ssnValid(invalid) }).toEqual({ invalid, valid: false });
     }
+  });
+
+  it('HKID: weighted sum with the check character (A for 10) is a multiple of 11', () => {
+    expect(hkIdValid('A', '123456', '3')).toBe(true);
+    expect(hkIdValid('Z', '683365', 'A')).toBe(true);
+    expect(hkIdValid('G', '412230', '4')).toBe(true);
+    expect(hkIdValid('A', '123456', '4')).toBe(false);
+    expect(hkIdValid('Z', '683365', '0')).toBe(false);
+  });
+
+  it('Taiwan id: letter code, weights 1 9 8 … 1 1, sum ends in 0', () => {
+    expect(twIdValid('A123456789')).toBe(true);
+    expect(twIdValid('F131104093')).toBe(true);
+    expect(twIdValid('A123456788')).toBe(false);
+    expect(twIdValid('a123456789')).toBe(false);
+  });
+
+  it('Chinese landlines: 3-digit areas take 8-digit numbers, 4-digit areas 7 or 8', () => {
+    expect(cnLandlineValid('010', '12345678')).toBe(true);
+    expect(cnLandlineValid('0755', '1234567')).toBe(true);
+    expect(cnLandlineValid('0919', '5383021')).toBe(true);
+    expect(cnLandlineValid('010', '1234567')).toBe(false);
+    expect(cnLandlineValid('0155', '1234567')).toBe(false);
+    expect(cnLandlineValid('021', '02345678')).toBe(false);
   });
 });
