@@ -6,7 +6,7 @@
 //   npx tsx bench/detection.ts --split tuning   quick: tuning only, to iterate on the detector
 // Prints one JSON document, then a table; progress goes to stderr.
 import os from 'node:os';
-import { DEFAULT_ALERT_POLICY } from '../models/alerts.ts';
+import { alertPolicyForStep } from '../models/alerts.ts';
 import { selectBackend } from '../models/backend.ts';
 import { loadSplit, type LabelledFile } from '../models/evaluation/corpus.ts';
 import { METHOD_DESCRIPTIONS } from '../models/evaluation/methods.ts';
@@ -14,6 +14,7 @@ import { METHOD_NAMES, type Split } from '../models/evaluation/names.ts';
 import { evaluateFiles, type Evaluation } from '../models/evaluation/evaluate.ts';
 import { summaryTable } from '../models/evaluation/report.ts';
 import { tuneBaselineK } from '../models/evaluation/tuning.ts';
+import { policyText } from '../models/evaluation/command.ts';
 
 const DATA_DIR = 'bench/data/nab';
 /** NAB's data, commit ea702d7 (bench/data/nab/README.md). */
@@ -40,7 +41,7 @@ function progress(line: string): void {
 async function evaluateSplit(files: LabelledFile[], split: Split, k: number): Promise<Evaluation> {
   return evaluateFiles(files, {
     methods: METHOD_NAMES,
-    policy: DEFAULT_ALERT_POLICY,
+    policyFor: alertPolicyForStep,
     trainFraction: TRAIN_FRACTION,
     baselineK: k,
     model: null,
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const backend = await selectBackend();
   const tuningFiles = await loadSplit(DATA_DIR, 'tuning');
-  const tuning = tuneBaselineK(tuningFiles, DEFAULT_ALERT_POLICY);
+  const tuning = tuneBaselineK(tuningFiles, alertPolicyForStep);
   progress(`baseline k = ${tuning.k} (best NAB standard score on ${tuning.files} tuning files)`);
   const results: Record<string, object> = {};
   const rows: Array<Evaluation['summaries'][number] & { label: string }> = [];
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     data: { dir: DATA_DIR, source: 'github.com/numenta/NAB', commit: DATA_COMMIT },
     protocol: {
       trainFraction: TRAIN_FRACTION,
-      alertPolicy: DEFAULT_ALERT_POLICY,
+      alertPolicy: policyText(undefined),
       detection: 'the step an alert fires (alertEpisodes), one per episode',
       probation: '15 % of each file, at most 750 rows (NAB)',
     },
@@ -116,8 +117,8 @@ async function main(): Promise<void> {
   console.log('');
   console.log(
     `NAB scores normalized: 100 = perfect, 0 = no detection. rolling-z k = ${tuning.k}, tuned on tuning; ` +
-      `telepipe trained on the first ${TRAIN_FRACTION * 100} % of each file; alerts fire after ` +
-      `${DEFAULT_ALERT_POLICY.persistSteps} anomalous steps. ${splits.includes('held-out') ? 'held-out is the verdict.' : 'tuning only.'}`,
+      `telepipe trained on the first ${TRAIN_FRACTION * 100} % of each file; a detection is the step an alert fires, ` +
+      `${policyText(undefined)}. ${splits.includes('held-out') ? 'held-out is the verdict.' : 'tuning only.'}`,
   );
 }
 

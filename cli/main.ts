@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../lib/config/index.ts';
 import { invalidArgument, TelepipeError } from '../lib/errors.ts';
-import { DEFAULT_ALERT_POLICY } from '../models/alerts.ts';
+import { DEFAULT_ALERT_POLICY, type AlertPolicy } from '../models/alerts.ts';
 import { METHOD_NAMES, SPLITS, type MethodName, type Split } from '../models/evaluation/names.ts';
 import type { ResolvedModel } from '../models/score-grid.ts';
 import { listParser, parseFraction, parsePositiveInt, parsePositiveNumber } from './options.ts';
@@ -196,15 +196,13 @@ program
   )
   .option(
     '--alert-persist <n>',
-    'an alert fires after n consecutive anomalous steps',
+    "an alert fires after n consecutive anomalous steps (default: the worker's 45 s in the file's steps, at least 1)",
     parsePositiveInt,
-    DEFAULT_ALERT_POLICY.persistSteps,
   )
   .option(
     '--alert-resolve <n>',
-    'an alert resolves after n consecutive normal steps',
+    "an alert resolves after n consecutive normal steps (default: the worker's 60 s in the file's steps, at least 1)",
     parsePositiveInt,
-    DEFAULT_ALERT_POLICY.resolveSteps,
   )
   .addOption(
     new Option('--methods <list>', 'methods to compare, comma-separated')
@@ -228,7 +226,7 @@ program
           split: opts.split,
           data: opts.data ?? DEFAULT_DATA_DIR,
           trainFraction: opts.trainFraction,
-          policy: { persistSteps: opts.alertPersist, resolveSteps: opts.alertResolve },
+          policy: fixedPolicy(opts),
           methods: opts.methods,
           baselineK: opts.baselineK,
           verbose: opts.verbose ?? false,
@@ -240,13 +238,25 @@ program
     }),
   );
 
+/**
+ * The alert policy the flags fix for every file; none given: the worker's default timing in each
+ * file's own steps. One flag alone takes the other from the worker's default at 15 s.
+ */
+function fixedPolicy(flags: EvaluateFlags): AlertPolicy | undefined {
+  if (flags.alertPersist === undefined && flags.alertResolve === undefined) return undefined;
+  return {
+    persistSteps: flags.alertPersist ?? DEFAULT_ALERT_POLICY.persistSteps,
+    resolveSteps: flags.alertResolve ?? DEFAULT_ALERT_POLICY.resolveSteps,
+  };
+}
+
 interface EvaluateFlags {
   windows?: string;
   split?: Split;
   data?: string;
   trainFraction: number;
-  alertPersist: number;
-  alertResolve: number;
+  alertPersist?: number;
+  alertResolve?: number;
   methods: MethodName[];
   baselineK?: number;
   json?: string;

@@ -8,7 +8,23 @@ export interface AlertPolicy {
   resolveSteps: number;
 }
 
-export const DEFAULT_ALERT_POLICY: AlertPolicy = { persistSteps: 3, resolveSteps: 4 };
+/**
+ * The worker's default alert timing, in time: an alert fires after 45 s of anomalous steps and
+ * resolves after 60 s of normal ones (3 and 4 steps of its default 15 s step).
+ */
+export const DEFAULT_ALERT_TIMING = { pendingSeconds: 45, resolveSeconds: 60 } as const;
+
+/** The default timing in steps of `stepSeconds` (at least one step each). */
+export function alertPolicyForStep(stepSeconds: number): AlertPolicy {
+  const steps = (seconds: number): number => Math.max(1, Math.round(seconds / stepSeconds));
+  return {
+    persistSteps: steps(DEFAULT_ALERT_TIMING.pendingSeconds),
+    resolveSteps: steps(DEFAULT_ALERT_TIMING.resolveSeconds),
+  };
+}
+
+/** The worker's default policy at its default 15 s step. */
+export const DEFAULT_ALERT_POLICY: AlertPolicy = alertPolicyForStep(15);
 
 export interface AlertEpisode {
   /** First anomalous step of the run that fired. */

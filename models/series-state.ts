@@ -21,6 +21,7 @@ import type { LoadedModel } from './store.ts';
 /** Model input of a signal the series does not have (absent): its normalized median. */
 export const ABSENT_INPUT = 0;
 const FORECAST = CHANNELS.indexOf('forecast');
+const SEASONAL_DAY = CHANNELS.indexOf('seasonal_day');
 
 export interface SeriesContext {
   features: readonly string[];
@@ -197,8 +198,10 @@ export class SeriesState {
         forecast[f] = error.forecast;
         const smoothed = this.smoothForecastError(f, error.standardized);
         if (this.ctx.alerting[f] !== 0 && this.skill.skill(f) >= this.ctx.online.modelSkill) {
-          up.fill(Number.NaN, f * C, f * C + FORECAST);
-          down.fill(Number.NaN, f * C, f * C + FORECAST);
+          // The model explains the signal's recent dynamics; its window is far shorter than a day,
+          // so what the signal did a day or a week ago is still the seasonal statistics' to judge.
+          up.fill(Number.NaN, f * C, f * C + SEASONAL_DAY);
+          down.fill(Number.NaN, f * C, f * C + SEASONAL_DAY);
         }
         up[f * C + FORECAST] = Math.max(smoothed, 0);
         down[f * C + FORECAST] = Math.max(-smoothed, 0);

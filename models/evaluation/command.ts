@@ -2,7 +2,7 @@
 // event metrics per method (per file with verbose), progress on stderr, JSON on request.
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { AlertPolicy } from '../alerts.ts';
+import { alertPolicyForStep, DEFAULT_ALERT_TIMING, type AlertPolicy } from '../alerts.ts';
 import type { LoadedModel } from '../store.ts';
 import { loadLabelledFiles, loadSplit, type LabelledFile } from './corpus.ts';
 import { evaluateFiles, type Evaluation } from './evaluate.ts';
@@ -21,7 +21,8 @@ export interface EvaluateCommandOptions {
   split?: Split;
   data: string;
   trainFraction: number;
-  policy: AlertPolicy;
+  /** A fixed alert policy for every file; default: the worker's timing in each file's steps. */
+  policy?: AlertPolicy;
   methods: readonly MethodName[];
   /** The baseline's k; default: tuned on the tuning split of `data`. */
   baselineK?: number;
@@ -48,7 +49,7 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CommandIo
   const model = await telepipeModel(options, say);
   const evaluation = await evaluateFiles(files, {
     methods: options.methods,
-    policy: options.policy,
+    policyFor: policyFor(options),
     trainFraction: options.trainFraction,
     baselineK: k,
     model,
@@ -91,7 +92,7 @@ async function baselineK(
   if (options.baselineK !== undefined || !options.methods.includes('rolling-z')) {
     return options.baselineK ?? Number.NaN;
   }
-  const tuning = tuneBaselineK(await loadSplit(options.data, 'tuning'), options.policy);
+  const tuning = tuneBaselineK(await loadSplit(options.data, 'tuning'), policyFor(options));
   say(`rolling-z: k = ${tuning.k}, tuned on the tuning split of ${options.data}`);
   return tuning.k;
 }
@@ -113,8 +114,7 @@ async function telepipeModel(
 function report(evaluation: Evaluation, options: EvaluateCommandOptions, k: number): string {
   const lines = [summaryTable(evaluation.summaries), ''];
   lines.push(
-    `NAB scores normalized (100 = perfect, 0 = no detection); a detection is an alert firing after ` +
-      `${options.policy.persistSteps} anomalous steps (resolving after ${options.policy.resolveSteps} normal ones).`,
+    `NAB scores normalized (100 = perfect, 0 = no detection); a detection is the step an alert fires, ${policyText(options.policy)}.`,
   );
   if (options.methods.includes('telepipe')) {
     lines.push(
@@ -128,11 +128,23 @@ function report(evaluation: Evaluation, options: EvaluateCommandOptions, k: numb
   return lines.join('\n') + '\n';
 }
 
+function policyFor(options: EvaluateCommandOptions): (stepSeconds: number) => AlertPolicy {
+  const fixed = options.policy;
+  return fixed ? () => fixed : alertPolicyForStep;
+}
+
+/** How alerts were counted, for the report. */
+export function policyText(policy: AlertPolicy | undefined): string {
+  return policy
+    ? `after ${policy.persistSteps} anomalous steps, resolving after ${policy.resolveSteps} normal ones`
+    : `with the worker's default timing in each file's steps (firing after ${DEFAULT_ALERT_TIMING.pendingSeconds} s of anomalous steps, resolving after ${DEFAULT_ALERT_TIMING.resolveSeconds} s of normal ones, at least one step each)`;
+}
+
 function jsonReport(evaluation: Evaluation, options: EvaluateCommandOptions, k: number): object {
   return {
     split: options.split ?? null,
     trainFraction: options.trainFraction,
-    alertPolicy: options.policy,
+    alertPolicy: options.policy ?? DEFAULT_ALERT_TIMING,
     baselineK: Number.isFinite(k) ? k : null,
     ...evaluation,
   };

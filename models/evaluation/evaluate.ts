@@ -21,7 +21,8 @@ import {
 
 export interface EvaluateOptions extends MethodContext {
   methods: readonly MethodName[];
-  policy: AlertPolicy;
+  /** The alert policy a file is judged with, from its step. */
+  policyFor: (stepSeconds: number) => AlertPolicy;
   /** Called after each file and method (progress). */
   onResult?: (result: FileResult, done: number, total: number) => void;
 }
@@ -101,7 +102,7 @@ async function evaluateOne(
     rows: file.rows,
     stepSeconds: file.grid.stepSeconds,
     model: run.model,
-    ...judge(file, run.flags, options.policy),
+    ...judge(file, run.flags, options.policyFor(file.grid.stepSeconds)),
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -17,7 +17,7 @@ export interface BaselineTuning {
 /** The k with the best NAB standard score (the smallest such k on a tie). */
 export function tuneBaselineK(
   files: readonly LabelledFile[],
-  policy: AlertPolicy,
+  policyFor: (stepSeconds: number) => AlertPolicy,
   grid: readonly number[] = BASELINE_K_GRID,
 ): BaselineTuning {
   const heldOut = files.filter((f) => f.split === 'held-out');
@@ -29,7 +29,9 @@ export function tuneBaselineK(
   if (files.length === 0) throw new Error('no files to tune the baseline on');
   const absZ = files.map((f) => rollingMaxAbsZ(f.grid));
   const candidates = grid.map((k) => {
-    const raws = files.map((f, i) => judge(f, flagsAtK(absZ[i]!, k), policy).nab.standard.raw);
+    const raws = files.map(
+      (f, i) => judge(f, flagsAtK(absZ[i]!, k), policyFor(f.grid.stepSeconds)).nab.standard.raw,
+    );
     return { k, score: normalizedScore(nabTotals('standard', raws, files)) };
   });
   const best = candidates.reduce((a, b) => (b.score > a.score ? b : a));
