@@ -24,9 +24,10 @@ export interface OnlineParams {
   quarantineSteps: number;
   /**
    * Drift: Holt's level and trend over normal values, and a CUSUM of the residual from it (in
-   * robust z, each step's residual clipped to ±`clip` so a two-step blip cannot fake a drift).
+   * robust z, each step's residual clipped to ±`clip` so a two-step blip cannot fake a drift),
+   * once the baseline holds `minSteps` normal values.
    */
-  drift: { alpha: number; beta: number; cusumSlack: number; clip: number };
+  drift: { alpha: number; beta: number; cusumSlack: number; clip: number; minSteps: number };
   /**
    * Per statistic, its thresholds' return period as a multiple of `calibration.returnPeriodDays`:
    * the drift CUSUM on real, autocorrelated series has far heavier tails than the others, and a
@@ -57,12 +58,12 @@ export interface OnlineParams {
 
 export const DEFAULT_ONLINE_PARAMS: OnlineParams = {
   baselineSteps: 256,
-  minSteps: 4,
+  minSteps: 2,
   smallSampleSteps: 24,
   spanSteps: 2,
   levelSpanSteps: 12,
   quarantineSteps: 64,
-  drift: { alpha: 0.02, beta: 0.01, cusumSlack: 1, clip: 4 },
+  drift: { alpha: 0.02, beta: 0.01, cusumSlack: 1, clip: 4, minSteps: 40 },
   returnPeriodFactor: { drift: 100, forecast: 10 },
   modelSkill: 0.3,
   contextShare: 0.5,

@@ -88,6 +88,14 @@ export class SignalTracker {
     return this.baselineScale;
   }
 
+  /**
+   * The drift statistic waits for a settled baseline: a service's first minutes (its heap and
+   * pools filling up) are a ramp by nature, and a fast fault then is the spike statistic's.
+   */
+  private get driftReady(): boolean {
+    return this.window.size >= this.params.drift.minSteps;
+  }
+
   /** A value in the baseline's robust-z units (the model's input scale). */
   normalize(value: number): number {
     return (value - this.baselineMedian) / this.baselineScale;
@@ -108,10 +116,12 @@ export class SignalTracker {
     up[STAT.spike] = ewma(this.ewUp, Math.max(z, 0), this.alpha);
     down[STAT.spike] = ewma(this.ewDown, Math.max(-z, 0), this.alpha);
     setSigned(up, down, STAT.level, ewma(this.ewLevel, z, this.levelAlpha));
-    const zDrift = this.driftResidual(value);
-    const slack = this.params.drift.cusumSlack;
-    up[STAT.drift] = Math.max(0, this.cusumUp + zDrift - slack);
-    down[STAT.drift] = Math.max(0, this.cusumDown - zDrift - slack);
+    if (this.driftReady) {
+      const zDrift = this.driftResidual(value);
+      const slack = this.params.drift.cusumSlack;
+      up[STAT.drift] = Math.max(0, this.cusumUp + zDrift - slack);
+      down[STAT.drift] = Math.max(0, this.cusumDown - zDrift - slack);
+    }
     const localScale = this.local.scale;
     this.seasonal.forEach(({ profile, residual }, i) => {
       const r = value - profile.expected(timestampMs);
@@ -149,10 +159,12 @@ export class SignalTracker {
     this.ewUp = ewma(this.ewUp, Math.max(z, 0), this.alpha);
     this.ewDown = ewma(this.ewDown, Math.max(-z, 0), this.alpha);
     this.ewLevel = ewma(this.ewLevel, z, this.levelAlpha);
-    const zDrift = this.driftResidual(value);
-    const slack = this.params.drift.cusumSlack;
-    this.cusumUp = Math.max(0, this.cusumUp + zDrift - slack);
-    this.cusumDown = Math.max(0, this.cusumDown - zDrift - slack);
+    if (this.driftReady) {
+      const zDrift = this.driftResidual(value);
+      const slack = this.params.drift.cusumSlack;
+      this.cusumUp = Math.max(0, this.cusumUp + zDrift - slack);
+      this.cusumDown = Math.max(0, this.cusumDown - zDrift - slack);
+    }
     this.local.update(value - this.baselineMedian);
     for (const { profile, residual } of this.seasonal) {
       residual.update(value - profile.expected(timestampMs));
