@@ -1,6 +1,10 @@
 // Small models for tests that need a LoadedModel but not a trained one.
 import { selectBackend } from '../../models/backend.ts';
-import { DEFAULT_INPUT_NORMALIZATION, GO_SIGNALS } from '../../models/features.ts';
+import {
+  DEFAULT_CONTEXT_SIGNALS,
+  DEFAULT_INPUT_NORMALIZATION,
+  GO_SIGNALS,
+} from '../../models/features.ts';
 import { LstmForecaster } from '../../models/lstm.ts';
 import type { LoadedModel, ModelMetadata, ModelMetadataDraft } from '../../models/store.ts';
 
@@ -11,6 +15,8 @@ export async function untrainedModel(
     units?: number;
     /** Per feature, the model's validation skill (default 0: the online detectors judge too). */
     skill?: number[];
+    /** Signals the detector does not score (default: request_rate when present, as trainModel). */
+    contextSignals?: readonly string[];
     version?: string;
   } = {},
 ): Promise<LoadedModel> {
@@ -32,7 +38,9 @@ export async function untrainedModel(
     createdAt: '2026-11-23T21:00:00.000Z',
     kind: 'lstm-forecaster',
     features: [...features],
-    contextSignals: [],
+    contextSignals: [
+      ...(options.contextSignals ?? DEFAULT_CONTEXT_SIGNALS.filter((c) => features.includes(c))),
+    ],
     window,
     stepSeconds: 15,
     units,
