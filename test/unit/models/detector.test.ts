@@ -243,6 +243,55 @@ describe('Detector band', () => {
   });
 });
 
+describe('Detector after an excursion', () => {
+  /** `signal` and the request rate alone, so `anomalous` is that signal's verdict. */
+  async function flaggedAfter200(
+    seed: number,
+    signal: string,
+    change: (values: Float64Array) => void,
+  ): Promise<number[]> {
+    const s = generated(seed, 450);
+    const values = Float64Array.from(column(s, signal));
+    change(values);
+    const pair: MultiSeries = {
+      ...s,
+      features: [signal, 'request_rate'],
+      values: [values, column(s, 'request_rate')],
+    };
+    const scores = await new Detector({ features: pair.features }).scoreSeries('k', pair);
+    return scores.flatMap((x, t) => (x.anomalous && t >= 200 ? [t] : []));
+  }
+
+  // The smoothed statistics need a few steps to come down (the level EWMA spans 12 steps): three
+  // minutes after an excursion is over, the series is normal again.
+  const SETTLE_STEPS = 12;
+
+  it.each([19, 20, 21])(
+    'stops flagging soon after a leak is fixed by a restart (seed %i)',
+    async (seed) => {
+      // +15 goroutines per step for 20 steps, then back to normal
+      const flagged = await flaggedAfter200(seed, 'goroutines', (g) => {
+        for (let t = 250; t < 270; t++) g[t] = g[t]! + 15 * (t - 249);
+      });
+      expect(flagged[0]).toBeLessThan(255);
+      const lingering = flagged.filter((t) => t >= 270 + SETTLE_STEPS);
+      expect(lingering, `flagged ${flagged[0]}..${flagged.at(-1)}`).toEqual([]);
+    },
+  );
+
+  it.each([19, 20, 21])(
+    'stops flagging soon after a 10-step latency shift (seed %i)',
+    async (seed) => {
+      const flagged = await flaggedAfter200(seed, 'latency_p99', (latency) => {
+        for (let t = 250; t < 260; t++) latency[t] = latency[t]! * 3;
+      });
+      expect(flagged[0]).toBe(250);
+      const lingering = flagged.filter((t) => t >= 260 + SETTLE_STEPS);
+      expect(lingering, `flagged ${flagged[0]}..${flagged.at(-1)}`).toEqual([]);
+    },
+  );
+});
+
 describe('Detector batching', () => {
   it('scores a series given twice in one call in order, as two consecutive steps', async () => {
     const s = generated(10, 60);
