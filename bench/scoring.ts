@@ -1,23 +1,25 @@
-// Scoring and training benchmark for the LSTM anomaly detector.
+// Scoring and training benchmark for the anomaly detector (online detectors + LSTM forecaster).
 //   npx tsx bench/scoring.ts            full run (~3 min on 2 cores), with detection quality and
 //                                       static threshold alerts judged by the webhook verdict
 //   npx tsx bench/scoring.ts --quick    throughput only
 // Prints one JSON document, then a short table. Inference runs single-threaded on the selected
-// backend (wasm here), so "per second" is per core.
+// backend (wasm here), so "per second" is per core. Detector throughput counts series-steps: one
+// step of one series through Detector.scoreBatch (the online detectors of every signal, the
+// batched forecast, fusion and the StepScore), with a model and without one.
 import os from 'node:os';
 import { selectBackend } from '../models/backend.ts';
-import { Detector, type SeriesPoint } from '../models/detector.ts';
+import { Detector } from '../models/detector.ts';
 import {
   buildWindows,
-  fitNormalization,
+  DEFAULT_INPUT_NORMALIZATION,
   prepareSeries,
   sliceSeries,
   trainingTargets,
   type MultiSeries,
 } from '../models/features.ts';
 import { LstmForecaster } from '../models/lstm.ts';
-import type { LoadedModel } from '../models/store.ts';
-import { DEFAULT_THRESHOLD_PARAMS } from '../models/threshold.ts';
+import type { SeriesPoint } from '../models/step-score.ts';
+import { METADATA_FORMAT, type LoadedModel } from '../models/store.ts';
 import { trainModel, type TrainResult } from '../models/train.ts';
 import {
   ANOMALY_KINDS,
@@ -63,7 +65,8 @@ async function main(): Promise<void> {
     model: { units: TRAINING.units, window: TRAINING.window, features: 6 },
   };
   result['forecaster'] = await forecasterThroughput();
-  result['detector'] = await detectorThroughput();
+  result['detector'] = await detectorThroughput(true);
+  result['detectorOnline'] = await detectorThroughput(false);
   if (!QUICK) {
     const fleet = qualityFleet();
     const shared = await trainShared(fleet);
@@ -72,6 +75,10 @@ async function main(): Promise<void> {
     result['comparison'] = await compareSharedAndPerSeries(fleet, shared, perSeries);
     const evaluation = await evaluateFleet(fleet, shared.model, { normalDays: 1 });
     result['quality'] = qualitySummary(evaluation, fleet);
+    result['qualityOnline'] = qualitySummary(
+      await evaluateFleet(fleet, null, { normalDays: 1 }),
+      fleet,
+    );
     result['thresholdEnrichment'] = enrichmentSummary(evaluation, fleet);
     shared.model.forecaster.dispose();
     perSeries.forEach((p) => p.model.forecaster.dispose());
@@ -114,12 +121,22 @@ async function forecasterThroughput(): Promise<ThroughputRow[]> {
   return rows;
 }
 
-/** Series scored per second through Detector.scoreBatch (forecast + threshold + output objects). */
-async function detectorThroughput(): Promise<{
+interface DetectorThroughput {
   series: number;
-  seriesPerSecond: number;
+  model: boolean;
+  /** Share of the measured series-steps the model forecast. */
+  forecastShare: number;
+  /** Series-steps per second: steps of one series through Detector.scoreBatch. */
+  seriesStepsPerSecond: number;
   msPerStep: number;
-}> {
+}
+
+/**
+ * Series-steps scored per second through Detector.scoreBatch: `withModel` adds the batched
+ * forecast of every series (skill 0: the online detectors judge every signal too, the costliest
+ * case); without it, the online detectors alone.
+ */
+async function detectorThroughput(withModel: boolean): Promise<DetectorThroughput> {
   const seriesCount = 4096;
   const base = makeFleet({
     seed: 9,
@@ -129,49 +146,56 @@ async function detectorThroughput(): Promise<{
     normalDays: 0,
     anomaliesPerDay: 0,
   })[0]!.train;
-  const forecaster = LstmForecaster.create({
-    features: base.features,
-    window: TRAINING.window,
-    units: TRAINING.units,
-    learningRate: 0.004,
-    seed: 1,
-  });
-  const norm = fitNormalization(base);
+  const forecaster = withModel
+    ? LstmForecaster.create({
+        features: base.features,
+        window: TRAINING.window,
+        units: TRAINING.units,
+        learningRate: 0.004,
+        seed: 1,
+      })
+    : null;
   const keys = Array.from({ length: seriesCount }, (_, i) => `bench/svc/pod-${i}`);
-  const model = benchModel(forecaster, Object.fromEntries(keys.map((k) => [k, norm])));
-  const detector = new Detector({ model });
+  const detector = new Detector({
+    model: forecaster ? benchModel(forecaster) : null,
+    features: base.features,
+  });
   const pointsAt = (t: number): SeriesPoint[] =>
     keys.map((key, i) => ({
       key,
       timestampMs: base.startMs + t * 15_000,
       values: base.values.map((c) => c[(t + i * 7) % c.length] ?? Number.NaN),
     }));
-  for (let t = 0; t < TRAINING.window; t++) await detector.scoreBatch(pointsAt(t)); // fill windows
+  // Fill the windows and the baselines first.
+  for (let t = 0; t < TRAINING.window; t++) await detector.scoreBatch(pointsAt(t));
   let steps = 0;
+  let lstm = 0;
   const started = performance.now();
   while (performance.now() - started < MEASURE_MS) {
-    await detector.scoreBatch(pointsAt(TRAINING.window + steps));
+    const scores = await detector.scoreBatch(pointsAt(TRAINING.window + steps));
+    lstm += scores.filter((s) => s.method === 'lstm').length;
     steps++;
   }
   const seconds = (performance.now() - started) / 1000;
-  forecaster.dispose();
+  forecaster?.dispose();
   return {
     series: seriesCount,
-    seriesPerSecond: Math.round((steps * seriesCount) / seconds),
+    model: withModel,
+    // (the base series has scrape gaps: a series' window restarts after one)
+    forecastShare: round(lstm / (steps * seriesCount), 3),
+    seriesStepsPerSecond: Math.round((steps * seriesCount) / seconds),
     msPerStep: round((seconds * 1000) / steps),
   };
 }
 
-function benchModel(
-  forecaster: LstmForecaster,
-  normalization: LoadedModel['metadata']['normalization'],
-): LoadedModel {
+/** An untrained forecaster as a format-2 model (its weights do not change the work done). */
+function benchModel(forecaster: LstmForecaster): LoadedModel {
   const F = forecaster.featureCount;
   return {
     forecaster,
     path: null,
     metadata: {
-      format: 1,
+      format: METADATA_FORMAT,
       modelName: 'bench',
       version: 'v20261123T000000Z',
       createdAt: new Date(0).toISOString(),
@@ -184,13 +208,11 @@ function benchModel(
       learningRate: forecaster.config.learningRate,
       seed: 1,
       maxGapSteps: 4,
-      normalization,
+      normalization: DEFAULT_INPUT_NORMALIZATION,
       errorScale: Array.from({ length: F }, () => 1),
-      threshold: DEFAULT_THRESHOLD_PARAMS,
-      initialEpsilon: 2,
       trainingRange: { startMs: 0, endMs: 0, series: 0, trainWindows: 0, validationWindows: 0 },
-      validation: { mse: 0, rmsePerFeature: [], epochsRun: 0, bestEpoch: 0 },
-      training: { durationMs: 0, backend: 'bench' },
+      validation: { mse: 0, rmsePerFeature: [], skillPerFeature: [], epochsRun: 0, bestEpoch: 0 },
+      training: { durationMs: 0, backend: 'bench', startedFrom: null },
     },
   };
 }
@@ -241,16 +263,15 @@ async function compareSharedAndPerSeries(
   const heldOut = fleet.map((f) =>
     sliceSeries(f.test, f.test.values[0]!.length - STEPS_PER_DAY, f.test.values[0]!.length),
   );
-  const sharedMse = await Promise.all(
-    fleet.map((f, i) => heldOutMse(shared.model, f.key, heldOut[i]!)),
-  );
+  const sharedMse = await Promise.all(fleet.map((_, i) => heldOutMse(shared.model, heldOut[i]!)));
   const ownMse = await Promise.all(
-    fleet.map((f, i) => heldOutMse(perSeries[i]!.model, f.key, heldOut[i]!)),
+    fleet.map((_, i) => heldOutMse(perSeries[i]!.model, heldOut[i]!)),
   );
   const byKey = new Map(fleet.map((f, i) => [f.key, perSeries[i]!.model]));
   const sharedQuality = await evaluateFleet(fleet, shared.model, { normalDays: 1 });
   const ownQuality = await evaluateFleet(fleet, (key) => byKey.get(key) ?? null, { normalDays: 1 });
-  // A series the shared model never saw, normalized on its own first day.
+  // A series the shared model never saw, normalized online like every series (its own rolling
+  // median and robust scale), from its first step.
   const unseen = makeFleet({
     seed: 77,
     instances: 1,
@@ -259,12 +280,7 @@ async function compareSharedAndPerSeries(
     normalDays: 1,
     anomaliesPerDay: 0,
   })[0]!;
-  const unseenMse = await heldOutMse(
-    shared.model,
-    unseen.key,
-    unseen.test,
-    fitNormalization(unseen.train),
-  );
+  const unseenMse = await heldOutMse(shared.model, unseen.test);
   const seconds = perSeries.map((p) => p.metadata.training.durationMs / 1000);
   return {
     shared: {
@@ -293,14 +309,11 @@ function detection(e: FleetEvaluation): Record<string, number | null> {
   };
 }
 
-async function heldOutMse(
-  model: LoadedModel,
-  key: string,
-  series: MultiSeries,
-  norm = model.metadata.normalization[key],
-): Promise<number> {
-  if (!norm) throw new Error(`no normalization for ${key}`);
-  const prep = prepareSeries(series, norm, { maxGapSteps: model.metadata.maxGapSteps });
+/** Forecast MSE in normalized units over every usable window of `series`, normalized online. */
+async function heldOutMse(model: LoadedModel, series: MultiSeries): Promise<number> {
+  const prep = prepareSeries(series, model.metadata.normalization, {
+    maxGapSteps: model.metadata.maxGapSteps,
+  });
   const set = buildWindows(
     [{ prep, targets: trainingTargets(prep, model.metadata.window) }],
     model.metadata.window,
@@ -378,8 +391,13 @@ function printTable(result: Record<string, unknown>): void {
   for (const row of result['forecaster'] as ThroughputRow[]) {
     add(`windows/s/core, batch ${row.batch}`, row.windowsPerSecond);
   }
-  const d = result['detector'] as { series: number; seriesPerSecond: number; msPerStep: number };
-  add(`detector series/s (${d.series} per step)`, `${d.seriesPerSecond} (${d.msPerStep} ms/step)`);
+  for (const key of ['detector', 'detectorOnline']) {
+    const d = result[key] as DetectorThroughput;
+    add(
+      `detector series-steps/s, ${d.model ? 'model' : 'no model'} (${d.series}/step)`,
+      `${d.seriesStepsPerSecond} (${d.msPerStep} ms/step)`,
+    );
+  }
   const t = result['training'] as Record<string, number> | undefined;
   if (t)
     add(
@@ -392,6 +410,7 @@ function printTable(result: Record<string, unknown>): void {
       'held-out MSE shared / per-series',
       `${String(c['shared']?.['meanHeldOutMse'])} / ${String(c['perSeries']?.['meanHeldOutMse'])}`,
     );
+    add('held-out MSE shared, series it never saw', String(c['shared']?.['unseenSeriesMse']));
     add(
       'train s shared / per-series total',
       `${String(c['shared']?.['trainSeconds'])} / ${String(c['perSeries']?.['trainSecondsTotal'])}`,
@@ -405,6 +424,14 @@ function printTable(result: Record<string, unknown>): void {
     );
     add('false alerts per series-day', q['falseAlertsPerDay']);
     add('median detection delay (min)', q['medianDelayMin']);
+  }
+  const o = result['qualityOnline'] as Record<string, unknown> | undefined;
+  if (o) {
+    add(
+      'no model: recall / precision / F0.5',
+      `${String(o['recall'])} / ${String(o['precision'])} / ${String(o['f05'])}`,
+    );
+    add('no model: false alerts per series-day', o['falseAlertsPerDay']);
   }
   for (const r of (result['thresholdEnrichment'] as Array<Record<string, unknown>> | undefined) ??
     []) {

@@ -16,7 +16,8 @@ import { startProcessor } from '../../cli/pipeline.ts';
 import { createClickHouseClient, selectRows } from '../../lib/clickhouse/client.ts';
 import { workerSchema, type SignalsConfig } from '../../lib/config/sections/worker.ts';
 import type { Service } from '../../lib/service.ts';
-import { GO_SIGNALS, median, type GoSignal } from '../../models/features.ts';
+import { medianOf as medianOrNull } from '../../models/alerts.ts';
+import { GO_SIGNALS, type GoSignal } from '../../models/features.ts';
 import { runMigrations } from '../../infra/clickhouse/migrate.ts';
 import { createIngestService, type IngestService } from '../../services/ingest/main.ts';
 import type { SeriesWindow } from '../../services/anomaly-worker/samples.ts';
@@ -92,7 +93,7 @@ function column(window: SeriesWindow, signal: GoSignal): number[] {
   return [...window.series.values[GO_SIGNALS.indexOf(signal)]!].filter(Number.isFinite);
 }
 
-const medianOf = (values: number[]): number => median([...values].sort((a, b) => a - b));
+const medianOf = (values: number[]): number => medianOrNull(values) ?? Number.NaN;
 
 /** Waits until `bucket` has ended and its points are in ClickHouse (export, ingest, processor). */
 async function untilStored(bucket: number): Promise<void> {

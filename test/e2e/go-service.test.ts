@@ -32,7 +32,6 @@ Object.assign(config.worker, {
   stepSeconds: 2,
   ingestDelaySeconds: 4,
   warmupSteps: 60,
-  coldStart: { historySteps: 60, minSteps: 8 },
 });
 Object.assign(config.worker.alerts, {
   pendingSteps: 2,
@@ -171,7 +170,7 @@ describe('a real Go service through the whole pipeline', () => {
   });
 
   it('alerts Alertmanager on a goroutine leak, and resolves the alert when the leak stops', async () => {
-    // The cold-start baseline needs a few scored steps of normal behaviour first.
+    // The online baseline needs a few scored steps of normal behaviour first.
     const scored = `SELECT count() AS n FROM ${db}.anomaly_scores WHERE ServiceName = '${serviceName}' AND Signal = 'goroutines'`;
     await waitFor(
       'normal steps scored',

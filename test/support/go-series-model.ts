@@ -1,6 +1,10 @@
 // Small models for tests that need a LoadedModel but not a trained one.
 import { selectBackend } from '../../models/backend.ts';
-import { DEFAULT_INPUT_NORMALIZATION, GO_SIGNALS } from '../../models/features.ts';
+import {
+  DEFAULT_CONTEXT_SIGNALS,
+  DEFAULT_INPUT_NORMALIZATION,
+  GO_SIGNALS,
+} from '../../models/features.ts';
 import { LstmForecaster } from '../../models/lstm.ts';
 import type { LoadedModel, ModelMetadata, ModelMetadataDraft } from '../../models/store.ts';
 
@@ -9,6 +13,8 @@ export async function untrainedModel(
     features?: readonly string[];
     window?: number;
     units?: number;
+    /** Signals the detector does not score (default: request_rate when present, as trainModel). */
+    contextSignals?: readonly string[];
     version?: string;
   } = {},
 ): Promise<LoadedModel> {
@@ -30,7 +36,9 @@ export async function untrainedModel(
     createdAt: '2026-11-23T21:00:00.000Z',
     kind: 'lstm-forecaster',
     features: [...features],
-    contextSignals: [],
+    contextSignals: [
+      ...(options.contextSignals ?? DEFAULT_CONTEXT_SIGNALS.filter((c) => features.includes(c))),
+    ],
     window,
     stepSeconds: 15,
     units,

@@ -2,7 +2,7 @@
 // them, and what the worker's verdict (services/anomaly-worker/verdict.ts) does with them: the
 // measurement behind docs/alerts.md "Enriching threshold alerts", for the quality test and the
 // scoring benchmark alike.
-import type { StepScore } from '../../models/detector.ts';
+import type { StepScore } from '../../models/step-score.ts';
 import { anomalyVerdict } from '../../services/anomaly-worker/verdict.ts';
 import { GRACE_STEPS } from './go-series-eval.ts';
 import { STEP_SECONDS, type FleetInstance } from '../../models/simulator/go-series.ts';

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../../lib/config/index.ts';
 import { createLogger } from '../../../lib/log.ts';
 import { seriesKey } from '../../../models/features.ts';
-import type { StepScore } from '../../../models/detector.ts';
+import type { StepScore } from '../../../models/step-score.ts';
 import { AlertPageServer } from '../../../services/anomaly-worker/page-server.ts';
-import { BandEstimator, ScoreStore, scoreRows } from '../../../services/anomaly-worker/scores.ts';
+import { ScoreStore, scoreRows } from '../../../services/anomaly-worker/scores.ts';
 import { openStorage, type Storage } from '../../../services/anomaly-worker/storage.ts';
 import { dropTestDatabase, migrateTestDatabase } from '../../support/clickhouse.ts';
 import { testConfig, uniqueSuffix } from '../../support/stack.ts';
@@ -29,13 +29,16 @@ function step(i: number): StepScore {
     modelVersion: 'v20260101T000000Z',
     observed: { goroutines: 100 + 10 * i, heap_inuse: 64e6 },
     expected: { goroutines: 100, heap_inuse: 64e6 },
+    lower: { goroutines: 85, heap_inuse: 60e6 },
+    upper: { goroutines: 115, heap_inuse: 68e6 },
+    forecast: { goroutines: 101, heap_inuse: 64e6 },
     signalErrors: { goroutines: 2 * i, heap_inuse: 0.1 },
-    error: 2 * i,
-    smoothedError: 2 * i,
-    threshold: 3,
     score: 0.25 * i,
+    ratio: i / 2,
     anomalous: i === 3,
     drivingSignal: 'goroutines',
+    reason: 'forecast',
+    direction: 'up',
   };
 }
 
@@ -64,12 +67,7 @@ beforeAll(async () => {
   await migrateTestDatabase(config);
   storage = await openStorage(config.clickhouse);
   const scores = new ScoreStore(() => storage);
-  await scores.write(
-    scoreRows(
-      [0, 1, 2, 3].map((i) => ({ id, score: step(i) })),
-      new BandEstimator(),
-    ),
-  );
+  await scores.write(scoreRows([0, 1, 2, 3].map((i) => ({ id, score: step(i) }))));
   server = new AlertPageServer(
     {
       address: '127.0.0.1:0',
@@ -102,7 +100,7 @@ describe('POST /v1/score against ClickHouse', () => {
     expect(status).toBe(200);
     expect(type).toMatch(/^application\/json/);
     expect(json).toMatchObject({ ...series, from: new Date(T0 + 3 * STEP_MS).toISOString() });
-    // 5 goroutines per unit of error, threshold 3 → band 100 ± 15.
+    // The band the detector drew for the step.
     expect(json.scores).toEqual([
       {
         time: new Date(T0 + 3 * STEP_MS).toISOString(),

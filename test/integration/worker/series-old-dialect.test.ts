@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../../lib/config/index.ts';
 import { seriesKey } from '../../../models/features.ts';
-import type { StepScore } from '../../../models/detector.ts';
-import { BandEstimator, ScoreStore, scoreRows } from '../../../services/anomaly-worker/scores.ts';
+import type { StepScore } from '../../../models/step-score.ts';
+import { ScoreStore, scoreRows } from '../../../services/anomaly-worker/scores.ts';
 import { SeriesReader } from '../../../services/anomaly-worker/series-reader.ts';
 import { shardOf, type Shard } from '../../../services/anomaly-worker/shard.ts';
 import { openStorage, sqlSource, type Storage } from '../../../services/anomaly-worker/storage.ts';
@@ -90,24 +90,22 @@ describe('series queries, old dialect (ClickHouse 18.16)', () => {
     const score = (i: number): StepScore => ({
       key: seriesKey(id),
       timestampMs: at + i * FIXTURE_STEP_MS,
-      method: 'cold-start',
+      method: 'online',
       modelVersion: null,
       observed: { goroutines: 100 + i, heap_inuse: Number.NaN },
       expected: { goroutines: 100, heap_inuse: Number.NaN },
+      lower: { goroutines: 88 - i, heap_inuse: Number.NaN },
+      upper: { goroutines: 112 + i, heap_inuse: Number.NaN },
+      forecast: { goroutines: Number.NaN, heap_inuse: Number.NaN },
       signalErrors: { goroutines: i / 2, heap_inuse: Number.NaN },
-      error: i / 2,
-      smoothedError: i / 2,
-      threshold: 6,
       score: 0.1 * i,
+      ratio: i / 2,
       anomalous: i === 2,
       drivingSignal: 'goroutines',
+      reason: 'spike',
+      direction: 'up',
     });
-    await store.write(
-      scoreRows(
-        [0, 1, 2].map((i) => ({ id, score: score(i) })),
-        new BandEstimator(),
-      ),
-    );
+    await store.write(scoreRows([0, 1, 2].map((i) => ({ id, score: score(i) }))));
     const read = await store.read(id, at, at + 3 * FIXTURE_STEP_MS);
     const goroutines = read.filter((r) => r.signal === 'goroutines');
     expect(goroutines.map((r) => [r.timestampMs, r.observed, r.anomalous])).toEqual([
@@ -115,13 +113,13 @@ describe('series queries, old dialect (ClickHouse 18.16)', () => {
       [at + FIXTURE_STEP_MS, 101, false],
       [at + 2 * FIXTURE_STEP_MS, 102, true],
     ]);
-    // 2 goroutines per unit of error → band 100 ± 12 once known.
-    expect(goroutines[1]).toMatchObject({
-      lower: 88,
-      upper: 112,
-      method: 'cold-start',
-      drivingSignal: 'goroutines',
-    });
+    // The band the detector drew for each step.
+    expect(goroutines.map((r) => [r.lower, r.upper])).toEqual([
+      [88, 112],
+      [87, 113],
+      [86, 114],
+    ]);
+    expect(goroutines[1]).toMatchObject({ method: 'online', drivingSignal: 'goroutines' });
     expect(read.find((r) => r.signal === 'heap_inuse')?.observed).toBeNaN();
     expect(new Set(read.map((r) => r.instance))).toEqual(new Set([id.instance]));
     // Without the instance: every instance of the service (the webhook's read).

@@ -13,10 +13,10 @@ import { parse, stringify } from 'yaml';
 import { AlertmanagerClient, type GettableAlert } from '../../../lib/alertmanager/client.ts';
 import type { Config } from '../../../lib/config/index.ts';
 import { workerSchema } from '../../../lib/config/sections/worker.ts';
-import type { StepScore } from '../../../models/detector.ts';
+import type { StepScore } from '../../../models/step-score.ts';
 import { seriesKey, type SeriesId } from '../../../models/features.ts';
 import { createWorkerService, type WorkerService } from '../../../services/anomaly-worker/main.ts';
-import { BandEstimator, ScoreStore, scoreRows } from '../../../services/anomaly-worker/scores.ts';
+import { ScoreStore, scoreRows } from '../../../services/anomaly-worker/scores.ts';
 import { openStorage, type Storage } from '../../../services/anomaly-worker/storage.ts';
 import { waitUntil } from '../../../infra/stack/processes.ts';
 import { startAlertmanager, type PrivateAlertmanager } from '../../support/alertmanager.ts';
@@ -49,13 +49,16 @@ function step(id: SeriesId, i: number): StepScore {
     modelVersion: 'v20261129T000000Z',
     observed: { goroutines: anomalous ? 900 : 200 },
     expected: { goroutines: 200 },
+    lower: { goroutines: 170 },
+    upper: { goroutines: 230 },
+    forecast: { goroutines: 201 },
     signalErrors: { goroutines: anomalous ? 9 : 0.3 },
-    error: anomalous ? 9 : 0.3,
-    smoothedError: anomalous ? 9 : 0.3,
-    threshold: 3,
     score: anomalous ? 0.95 : 0.05,
+    ratio: anomalous ? 2.1 : 0.2,
     anomalous,
     drivingSignal: 'goroutines',
+    reason: 'forecast',
+    direction: 'up',
   };
 }
 
@@ -117,7 +120,7 @@ beforeAll(async () => {
   const steps = [HOT, CALM, LATE].flatMap((id) =>
     Array.from({ length: id === LATE ? 28 : 40 }, (_, i) => ({ id, score: step(id, i) })),
   );
-  await scores.write(scoreRows(steps, new BandEstimator()));
+  await scores.write(scoreRows(steps));
 
   const pagePort = await freePort();
   am = await startAlertmanager(
@@ -211,10 +214,7 @@ describe('Alertmanager → webhook → worker → Alertmanager', () => {
     ).toBe(true);
     expect(await lateCopies()).toEqual([]);
     await new ScoreStore(() => storage).write(
-      scoreRows(
-        Array.from({ length: 12 }, (_, k) => ({ id: LATE, score: step(LATE, 28 + k) })),
-        new BandEstimator(),
-      ),
+      scoreRows(Array.from({ length: 12 }, (_, k) => ({ id: LATE, score: step(LATE, 28 + k) }))),
     );
     let late: GettableAlert[] = [];
     expect(await waitUntil(async () => (late = await lateCopies()).length === 1, 60_000, 250)).toBe(

@@ -1,23 +1,22 @@
 // Signals a series does not report (docs/detection.md "Absent signals"): the series is scored on
 // the signals it has, an absent signal never counts, and a signal that appears later is picked up
-// once it has enough history.
+// by the online detectors once it has minSteps values and by the LSTM once it has been present
+// for a whole window.
 import { describe, expect, it } from 'vitest';
 import { alertEpisodes, DEFAULT_ALERT_POLICY } from '../../../models/alerts.ts';
-import {
-  DEFAULT_COLD_START,
-  Detector,
-  type SeriesPoint,
-  type StepScore,
-} from '../../../models/detector.ts';
-import { fitNormalization, sliceSeries, type MultiSeries } from '../../../models/features.ts';
-import { GRACE_STEPS } from '../../support/go-series-eval.ts';
+import { Detector } from '../../../models/detector.ts';
+import { sliceSeries, type MultiSeries } from '../../../models/features.ts';
+import { DEFAULT_ONLINE_PARAMS } from '../../../models/online/params.ts';
 import { generateGoSeries, STEPS_PER_HOUR } from '../../../models/simulator/go-series.ts';
+import type { SeriesPoint, StepScore } from '../../../models/step-score.ts';
+import { GRACE_STEPS } from '../../support/go-series-eval.ts';
 import { untrainedModel } from '../../support/go-series-model.ts';
 
 const STEP_MS = 15_000;
 /** What a Go service without HTTP server metrics does not report. */
 const NO_HTTP = ['latency_p99', 'request_rate'];
-const MIN_STEPS = DEFAULT_COLD_START.minSteps;
+const MIN_STEPS = DEFAULT_ONLINE_PARAMS.minSteps;
+const WINDOW = 8;
 /** Steps after which a missing signal stops being a short gap (maxGapSteps 4, then absent). */
 const LONG_GAP = 5;
 
@@ -43,23 +42,11 @@ function column(series: MultiSeries, name: string): Float64Array {
   return series.values[series.features.indexOf(name)]!;
 }
 
-const scored = (s: StepScore): boolean => Number.isFinite(s.error);
+/** The step was judged on at least one signal. */
+const scored = (s: StepScore): boolean => s.drivingSignal !== null && Number.isFinite(s.ratio);
 const err = (s: StepScore, name: string): number => s.signalErrors[name] ?? Number.NaN;
 
-function comparable(s: StepScore): unknown {
-  const round = (x: number): number | null =>
-    Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : null;
-  return {
-    method: s.method,
-    anomalous: s.anomalous,
-    error: round(s.error),
-    smoothed: round(s.smoothedError),
-    threshold: round(s.threshold),
-    driving: s.drivingSignal,
-  };
-}
-
-describe('absent signals, cold-start', () => {
+describe('absent signals, online detectors', () => {
   it('scores a series without latency_p99 and request_rate every step and finds a goroutine leak', async () => {
     const leakStart = 12 * STEPS_PER_HOUR;
     const g = generateGoSeries({
@@ -72,7 +59,7 @@ describe('absent signals, cold-start', () => {
     const scores = await new Detector().scoreSeries('k', s);
 
     expect(scores).toHaveLength(s.values[0]!.length);
-    expect(scores.every((x) => x.method === 'cold-start')).toBe(true);
+    expect(scores.every((x) => x.method === 'online')).toBe(true);
     // after warm-up, every step with a value is scored (scrape gaps mask every signal)
     const afterWarmUp = scores.slice(MIN_STEPS);
     const withValues = afterWarmUp.filter((x) => Number.isFinite(x.observed['goroutines']!));
@@ -82,6 +69,7 @@ describe('absent signals, cold-start', () => {
       for (const name of NO_HTTP) {
         expect(err(x, name)).toBeNaN();
         expect(x.expected[name]).toBeNaN();
+        expect(x.upper[name]).toBeNaN();
       }
       expect(NO_HTTP).not.toContain(x.drivingSignal);
     }
@@ -98,7 +86,7 @@ describe('absent signals, cold-start', () => {
     expect(scores[detection!.fireIndex]!.drivingSignal).toBe('goroutines');
   });
 
-  it('a signal that drops out is never the driving signal and makes no step anomalous', async () => {
+  it('a signal that drops out is never judged again and never the driving signal', async () => {
     const s = quiet(21, 400);
     const heap = column(s, 'heap_inuse');
     for (let t = 140; t < 160; t++) heap[t] = heap[t]! * 4; // scored while present...
@@ -108,20 +96,15 @@ describe('absent signals, cold-start', () => {
     const spike = scores.slice(140, 160).filter((x) => x.anomalous);
     expect(spike.length).toBeGreaterThan(5);
     expect(spike.every((x) => x.drivingSignal === 'heap_inuse')).toBe(true);
+    // a missing value has no statistics, whether a short gap or absent
     expect(scores.slice(160).every((x) => Number.isNaN(err(x, 'heap_inuse')))).toBe(true);
-    // for 4 steps it is a short gap (could be a scrape failure): masked, its smoothed error held;
-    // from the 5th it is absent and has no say any more
-    const gone = 160 + LONG_GAP - 1;
-    const after = scores.slice(gone);
-    expect(after.some((x) => x.anomalous)).toBe(false);
-    expect(after.some((x) => x.drivingSignal === 'heap_inuse')).toBe(false);
-    // the long gap restarted the window once; then it is scored on the others again
-    const resumed = gone + 1 + MIN_STEPS;
-    expect(scores.slice(resumed).every(scored)).toBe(true);
-    expect(scores.slice(resumed).every((x) => Number.isFinite(err(x, 'goroutines')))).toBe(true);
+    expect(scores.slice(160).some((x) => x.drivingSignal === 'heap_inuse')).toBe(false);
+    // the others go on being scored at every step
+    expect(scores.slice(160).every(scored)).toBe(true);
+    expect(scores.slice(160).every((x) => Number.isFinite(err(x, 'goroutines')))).toBe(true);
   });
 
-  it('picks up a signal that appears mid-series once it has minSteps of history', async () => {
+  it('picks up a signal that appears mid-series once it has minSteps values', async () => {
     const s = quiet(22, 400);
     const appears = 150;
     remove(s, ['latency_p99'], 0, appears);
@@ -134,8 +117,9 @@ describe('absent signals, cold-start', () => {
     const pickedUp = appears + MIN_STEPS;
     expect(scores.slice(0, pickedUp).every((x) => Number.isNaN(err(x, 'latency_p99')))).toBe(true);
     expect(scores.slice(pickedUp).every((x) => Number.isFinite(err(x, 'latency_p99')))).toBe(true);
-    // (the first few cold-start steps, on 12 values, are noisy whatever the signals)
-    expect(scores.slice(20, 300).some((x) => x.anomalous)).toBe(false);
+    expect(
+      scores.slice(pickedUp, 300).some((x) => x.drivingSignal === 'latency_p99' && x.anomalous),
+    ).toBe(false);
     const spike = scores.slice(300, 310).filter((x) => x.anomalous);
     expect(spike.length).toBeGreaterThan(5);
     expect(spike.every((x) => x.drivingSignal === 'latency_p99')).toBe(true);
@@ -143,72 +127,57 @@ describe('absent signals, cold-start', () => {
 });
 
 describe('absent signals, LSTM', () => {
-  it('scores a series the model does not know, without latency_p99 and request_rate', async () => {
+  it('scores a series without latency_p99 and request_rate with the LSTM from its first window', async () => {
     const s = quiet(23, 240);
     remove(s, NO_HTTP);
-    const model = await untrainedModel({ window: 8 });
-    const detector = new Detector({ model, coldStart: { historySteps: 60 } });
-    const scores = await detector.scoreSeries('new-series', s);
+    const model = await untrainedModel({ window: WINDOW });
+    const scores = await new Detector({ model }).scoreSeries('new-series', s);
 
-    // cold-start until a normalization is fitted from 60 steps, then the LSTM on every step
-    expect(scores.findIndex((x) => x.method === 'lstm')).toBe(60);
+    expect(scores.slice(0, WINDOW).every((x) => x.method === 'online')).toBe(true);
+    expect(scores.slice(WINDOW).every((x) => x.method === 'lstm')).toBe(true);
     expect(scores.slice(MIN_STEPS).every(scored)).toBe(true);
-    const lstm = scores.slice(60);
-    expect(lstm.every((x) => x.method === 'lstm')).toBe(true);
-    for (const x of lstm) {
-      expect(Number.isFinite(err(x, 'goroutines'))).toBe(true);
+    for (const x of scores.slice(WINDOW)) {
+      expect(Number.isFinite(x.forecast['goroutines']!)).toBe(true);
       for (const name of NO_HTTP) {
         expect(err(x, name)).toBeNaN();
-        expect(x.expected[name]).toBeNaN();
+        expect(x.forecast[name]).toBeNaN();
       }
       expect(NO_HTTP).not.toContain(x.drivingSignal);
     }
     model.forecaster.dispose();
   });
 
-  it('a signal present but not in use yet changes nothing; it is picked up with its own statistics', async () => {
+  it('feeds an appearing signal to the model only once present for a whole window', async () => {
     const appears = 100;
-    const historySteps = 60;
-    const withHeap = quiet(24, 320);
+    const withHeap = quiet(24, 200);
     remove(withHeap, ['heap_inuse'], 0, appears);
-    const without = quiet(24, 320);
+    const without = quiet(24, 200);
     remove(without, ['heap_inuse']);
-    // normalized on a history without the heap: no statistics for it until it has 60 steps
-    const norm = fitNormalization(sliceSeries(withHeap, 0, appears));
-    const model = await untrainedModel({ window: 8, normalization: { k: norm } });
+    const model = await untrainedModel({ window: WINDOW });
     const score = (s: MultiSeries): Promise<StepScore[]> =>
-      new Detector({ model, coldStart: { historySteps } }).scoreSeries('k', s);
+      new Detector({ model }).scoreSeries('k', s);
     const [a, b] = [await score(withHeap), await score(without)];
+    const others = ['goroutines', 'gc_pause_p99', 'gc_pause_total', 'latency_p99'];
+    const forecasts = (xs: StepScore[]) => xs.map((x) => others.map((f) => x.forecast[f]));
 
-    expect(a.slice(8).every((x) => x.method === 'lstm' && scored(x))).toBe(true);
-    const pickedUp = appears + historySteps;
-    // until then the heap is fed to the LSTM as its median and not scored: identical scores
-    expect(a.slice(0, pickedUp).map(comparable)).toEqual(b.slice(0, pickedUp).map(comparable));
-    expect(a.slice(0, pickedUp).every((x) => Number.isNaN(err(x, 'heap_inuse')))).toBe(true);
-    expect(a.slice(0, pickedUp).some((x) => x.drivingSignal === 'heap_inuse')).toBe(false);
-    // then it is scored, with statistics fitted on its own values (expected in bytes, not ~0)
-    const used = a.slice(pickedUp);
-    expect(used.every((x) => Number.isFinite(err(x, 'heap_inuse')))).toBe(true);
-    expect(used.map(comparable)).not.toEqual(b.slice(pickedUp).map(comparable));
-    for (const x of used) {
+    expect(a.slice(WINDOW).every((x) => x.method === 'lstm')).toBe(true);
+    // until the heap has a window of its own it is fed as absent: the same forecasts as without it
+    const fed = appears + WINDOW;
+    expect(forecasts(a.slice(0, fed))).toEqual(forecasts(b.slice(0, fed)));
+    expect(a.slice(0, fed).every((x) => Number.isNaN(x.forecast['heap_inuse']!))).toBe(true);
+    // the online detectors judge it from its minSteps-th value, the model forecasts it from then on
+    expect(Number.isNaN(err(a[appears + MIN_STEPS - 1]!, 'heap_inuse'))).toBe(true);
+    expect(a.slice(appears + MIN_STEPS).every((x) => Number.isFinite(err(x, 'heap_inuse')))).toBe(
+      true,
+    );
+    expect(a.slice(fed).every((x) => Number.isFinite(x.forecast['heap_inuse']!))).toBe(true);
+    expect(forecasts(a.slice(fed))).not.toEqual(forecasts(b.slice(fed)));
+    // in its own units, not ~0
+    for (const x of a.slice(fed)) {
       const observed = x.observed['heap_inuse']!;
       expect(Math.abs(x.expected['heap_inuse']! - observed)).toBeLessThan(observed);
+      expect(Math.abs(x.forecast['heap_inuse']! - observed)).toBeLessThan(observed);
     }
-    model.forecaster.dispose();
-  });
-
-  it('picks up an appearing signal the normalization knows after one window', async () => {
-    const appears = 100;
-    const s = quiet(25, 200);
-    const norm = fitNormalization(s); // e.g. a series the model was trained on with the signal
-    remove(s, ['gc_pause_p99'], 0, appears);
-    const model = await untrainedModel({ window: 8, normalization: { k: norm } });
-    const scores = await new Detector({ model }).scoreSeries('k', s);
-
-    expect(scores.slice(8).every((x) => x.method === 'lstm' && scored(x))).toBe(true);
-    const first = scores.findIndex((x) => Number.isFinite(err(x, 'gc_pause_p99')));
-    expect(first).toBe(appears + 8);
-    expect(scores.slice(first).every((x) => Number.isFinite(err(x, 'gc_pause_p99')))).toBe(true);
     model.forecaster.dispose();
   });
 
@@ -217,15 +186,9 @@ describe('absent signals, LSTM', () => {
     remove(s, ['request_rate']);
     remove(s, ['latency_p99'], 0, 90);
     remove(s, ['heap_inuse'], 180, 190); // a long gap in a present signal
-    const model = await untrainedModel({
-      window: 8,
-      normalization: { k: fitNormalization(sliceSeries(s, 0, 60)) },
-    });
-    const offline = await new Detector({ model, coldStart: { historySteps: 60 } }).scoreSeries(
-      'k',
-      s,
-    );
-    const streaming = new Detector({ model, coldStart: { historySteps: 60 } });
+    const model = await untrainedModel({ window: WINDOW });
+    const offline = await new Detector({ model }).scoreSeries('k', s);
+    const streaming = new Detector({ model });
     const got: StepScore[] = [];
     for (let t = 0; t < 260; t++) {
       const point: SeriesPoint = {
@@ -235,12 +198,12 @@ describe('absent signals, LSTM', () => {
       };
       got.push(...(await streaming.scoreBatch([point])));
     }
-    expect(got.map(comparable)).toEqual(offline.map(comparable));
-    // the heap's long gap restarted the window once; latency was picked up at 90 + 60
-    expect(offline.slice(8, 180).every((x) => x.method === 'lstm')).toBe(true);
-    expect(offline[190]!.method).toBe('cold-start');
+    expect(got).toEqual(offline);
+    // the heap's long gap restarted the window once; latency was fed from 90 + 8
+    expect(offline.slice(WINDOW, 180 + LONG_GAP - 1).every((x) => x.method === 'lstm')).toBe(true);
+    expect(offline[190]!.method).toBe('online');
     expect(offline[259]!.method).toBe('lstm');
-    expect(Number.isFinite(err(offline[259]!, 'latency_p99'))).toBe(true);
+    expect(Number.isFinite(offline[259]!.forecast['latency_p99']!)).toBe(true);
     model.forecaster.dispose();
   });
 });

@@ -116,6 +116,24 @@ describe('save and load', () => {
     expect(await loadLatest(path.join(root, 'nothing-here'))).toBeNull();
   });
 
+  it('rejects a format-1 model: its per-series normalization is not how input is scaled now', async () => {
+    const model = await untrainedModel();
+    const saved = await saveModel(
+      path.join(root, 'old-format'),
+      model.forecaster,
+      metadataDraft(model.metadata),
+      new Date('2026-11-20T10:00:00Z'),
+    );
+    const formatOne = {
+      ...saved.metadata,
+      format: 1,
+      normalization: { 'acme/checkout/pod-1': { median: [1], scale: [1] } },
+    };
+    await writeFile(path.join(saved.path, 'metadata.json'), JSON.stringify(formatOne));
+    await expect(loadModel(saved.path)).rejects.toThrow();
+    model.forecaster.dispose();
+  });
+
   it('rejects metadata that does not match the schema', async () => {
     const dir = path.join(root, 'bad', 'v20261123T210000Z');
     await mkdir(dir, { recursive: true });

@@ -1,11 +1,12 @@
 // Scores → alerts: fire after the pending steps with the series' labels and the driving
-// signal, annotations that explain (and say "cold-start" when it was), a page link, the same
+// signal, annotations that explain (which statistic flagged it, and whether a model took part), a
+// page link, the same
 // label set until resolution, endsAt = now on resolution; a derived signal says what it was
 // derived from.
 import { describe, expect, it } from 'vitest';
 import type { OutboxAlert } from '../../../lib/alertmanager/outbox.ts';
 import { workerSchema } from '../../../lib/config/sections/worker.ts';
-import type { StepScore } from '../../../models/detector.ts';
+import type { StepScore } from '../../../models/step-score.ts';
 import { AlertRouter } from '../../../services/anomaly-worker/alert-router.ts';
 
 const ID = { tenant: 'acme', service: 'checkout', instance: 'checkout-1' };
@@ -18,13 +19,16 @@ function score(anomalous: boolean, overrides: Partial<StepScore> = {}): StepScor
     modelVersion: 'v20260101T000000Z',
     observed: { goroutines: anomalous ? 5000 : 120, heap_inuse: 1e8 },
     expected: { goroutines: 118, heap_inuse: 1e8 },
+    lower: { goroutines: 90, heap_inuse: 0.9e8 },
+    upper: { goroutines: 146, heap_inuse: 1.1e8 },
+    forecast: { goroutines: 121, heap_inuse: 1e8 },
     signalErrors: { goroutines: anomalous ? 15 : 0.2, heap_inuse: 0.1 },
-    error: anomalous ? 15 : 0.2,
-    smoothedError: anomalous ? 12 : 0.3,
-    threshold: 4,
     score: anomalous ? 0.97 : 0.01,
+    ratio: anomalous ? 2.4 : 0.3,
     anomalous,
     drivingSignal: anomalous ? 'goroutines' : 'heap_inuse',
+    reason: 'forecast',
+    direction: 'up',
     ...overrides,
   };
 }
@@ -39,8 +43,6 @@ function setup() {
       labels: { cluster: 'eu-1', service: 'must-not-win' },
       pendingSteps: 2,
       resolveSteps: 2,
-      coldStartHistorySteps: 120,
-      coldStartThreshold: 6,
     },
     {
       sink: { send: (key, alert, urgent) => sent.push({ key, alert, urgent }) },
@@ -93,15 +95,46 @@ describe('AlertRouter', () => {
     });
   });
 
-  it('says so when the step was scored cold-start', () => {
+  it('names the statistic that flagged the step and the model behind it', () => {
     const { router, sent } = setup();
-    const cold = (a: boolean) => score(a, { method: 'cold-start', modelVersion: null });
-    router.observe(ID, cold(true));
-    router.observe(ID, cold(true));
+    router.observe(ID, score(true));
+    router.observe(ID, score(true));
     const annotations = sent[0]!.alert.annotations;
-    expect(annotations.method).toBe('cold-start');
+    expect(annotations.detector).toBe('forecast up');
+    expect(annotations.description).toMatch(
+      /Flagged by the online detectors and the LSTM forecaster \(model v20260101T000000Z\): a miss of the LSTM forecast\./,
+    );
+  });
+
+  it('says so when the step was scored by the online detectors alone', () => {
+    const { router, sent } = setup();
+    const online = (a: boolean) =>
+      score(a, {
+        method: 'online',
+        modelVersion: null,
+        forecast: { goroutines: Number.NaN, heap_inuse: Number.NaN },
+        reason: 'drift',
+        direction: 'up',
+      });
+    router.observe(ID, online(true));
+    router.observe(ID, online(true));
+    const annotations = sent[0]!.alert.annotations;
+    expect(annotations.method).toBe('online');
     expect(annotations.model_version).toBe('none');
-    expect(annotations.description).toMatch(/Cold-start scoring: no trained model/);
+    expect(annotations.detector).toBe('drift up');
+    expect(annotations.description).toMatch(
+      /Flagged by the online detectors \(no model forecasts this series yet\): a steady drift away from its trend/,
+    );
+    expect(annotations.description).not.toMatch(/LSTM/);
+  });
+
+  it('has no detector annotation when the step names no statistic', () => {
+    const { router, sent } = setup();
+    const unnamed = (a: boolean) => score(a, { reason: null, direction: null });
+    router.observe(ID, unnamed(true));
+    router.observe(ID, unnamed(true));
+    expect(sent[0]!.alert.annotations).not.toHaveProperty('detector');
+    expect(sent[0]!.alert.annotations.description).toMatch(/its strongest statistic/);
   });
 
   it('keeps the label set while firing and resolves with endsAt = now after the normal steps', () => {

@@ -88,7 +88,7 @@ describe('renderChart', () => {
 });
 
 describe('renderAlertPage', () => {
-  const stored = (signal: string, cold: boolean): StoredScore[] =>
+  const stored = (signal: string, online: boolean): StoredScore[] =>
     points(30, 20).map((p) => ({
       timestampMs: p.timestampMs,
       instance: 'pod-1',
@@ -100,11 +100,11 @@ describe('renderAlertPage', () => {
       score: p.anomalous ? 0.9 : 0.1,
       anomalous: p.anomalous,
       drivingSignal: 'goroutines',
-      modelVersion: cold ? '' : 'v20260101T000000Z',
-      method: cold ? 'cold-start' : 'lstm',
+      modelVersion: online ? '' : 'v20260101T000000Z',
+      method: online ? 'online' : 'lstm',
     }));
 
-  it('shows the facts, the alert signal large, every other signal small, and explains cold-start', () => {
+  it('shows the facts, the alert signal large, every other signal small, and explains online scoring', () => {
     const html = renderAlertPage({
       alertname: 'GoRuntimeAnomaly',
       id: { tenant: 'acme', service: 'checkout', instance: 'pod-1' },
@@ -113,8 +113,8 @@ describe('renderAlertPage', () => {
       scores: [...stored('goroutines', true), ...stored('heap_inuse', true)],
     });
     expect(html).toContain('<h1>GoRuntimeAnomaly: Goroutines of checkout</h1>');
-    expect(html).toContain('cold-start (no model yet)');
-    expect(html).toMatch(/class="note">Cold-start/);
+    expect(html).toContain('online detectors (no model yet)');
+    expect(html).toMatch(/class="note">Scored by the online detectors alone/);
     expect(html.match(/<svg /g)).toHaveLength(6);
     // Anomaly markers on the driving signal's chart only.
     const charts = html.split('<svg ').slice(1);
@@ -123,7 +123,7 @@ describe('renderAlertPage', () => {
     expect(charts.slice(1).join('')).not.toContain('class="anomaly"');
   });
 
-  it('names the model for LSTM scores and has no cold-start note', () => {
+  it('names the model for LSTM scores and has no online-only note', () => {
     const html = renderAlertPage({
       alertname: 'GoRuntimeAnomaly',
       id: { tenant: 'acme', service: 'checkout', instance: 'pod-1' },
@@ -131,7 +131,7 @@ describe('renderAlertPage', () => {
       atMs: T0 + 22 * STEP,
       scores: stored('goroutines', false),
     });
-    expect(html).toContain('LSTM model v20260101T000000Z');
+    expect(html).toContain('online detectors and LSTM model v20260101T000000Z');
     expect(html).not.toContain('class="note"');
   });
 

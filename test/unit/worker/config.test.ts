@@ -19,6 +19,25 @@ describe('worker config', () => {
     ]);
   });
 
+  it('takes the detection keys over the detector defaults and rejects the old coldStart section', () => {
+    expect(loadConfig({ env: {} }).worker.detection).toEqual({});
+    const { worker } = parseConfig({
+      worker: {
+        detection: { minSteps: 8, baselineSteps: 512, returnPeriodDays: 30, modelSkill: 2 },
+      },
+    });
+    expect(worker.detection).toEqual({
+      minSteps: 8,
+      baselineSteps: 512,
+      returnPeriodDays: 30,
+      modelSkill: 2,
+    });
+    expect(() => parseConfig({ worker: { detection: { baselineSteps: 4 } } })).toThrow();
+    expect(() => parseConfig({ worker: { detection: { returnPeriodDays: 0 } } })).toThrow();
+    expect(() => parseConfig({ worker: { detection: { threshold: 4 } } })).toThrow();
+    expect(() => parseConfig({ worker: { coldStart: { historySteps: 60 } } })).toThrow();
+  });
+
   it('takes overrides from the environment', () => {
     const { worker } = loadConfig({
       env: {

@@ -1,7 +1,7 @@
 // Runbook hints per signal and the co-movement text of an alert, from hand-made score rows.
 import { describe, expect, it } from 'vitest';
 import type { OutboxAlert } from '../../../lib/alertmanager/outbox.ts';
-import type { StepScore } from '../../../models/detector.ts';
+import type { StepScore } from '../../../models/step-score.ts';
 import { workerSchema } from '../../../lib/config/sections/worker.ts';
 import { AlertRouter } from '../../../services/anomaly-worker/alert-router.ts';
 import {
@@ -26,13 +26,16 @@ function step(
     modelVersion: 'v1',
     observed,
     expected,
+    lower: expected,
+    upper: expected,
+    forecast: expected,
     signalErrors: Object.fromEntries(Object.keys(values).map((s) => [s, 1])),
-    error: 10,
-    smoothedError: 10,
-    threshold: 4,
     score: 0.9,
+    ratio: 1.7,
     anomalous: true,
     drivingSignal,
+    reason: 'spike',
+    direction: 'up',
   };
 }
 
@@ -48,8 +51,6 @@ function fire(
       labels: {},
       pendingSteps: 1,
       resolveSteps: 1,
-      coldStartHistorySteps: 120,
-      coldStartThreshold: 6,
       ...config,
     },
     { sink: { send: (_key, alert) => sent.push(alert) }, pageUrl: () => 'http://worker:8891' },

@@ -88,7 +88,7 @@ function stored(i: number): StoredScore {
     anomalous: i === 2,
     drivingSignal: i === 2 ? 'goroutines' : '',
     modelVersion: '',
-    method: 'cold-start',
+    method: 'online',
   };
 }
 
@@ -143,7 +143,7 @@ describe('answerScoreRequest', () => {
           lower: 180,
           upper: 220,
           modelVersion: null,
-          method: 'cold-start',
+          method: 'online',
           drivingSignal: 'goroutines',
         },
       ],

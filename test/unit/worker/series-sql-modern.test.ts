@@ -8,7 +8,7 @@ import { rowEncoder } from '../../../lib/clickhouse/formats.ts';
 import { RowBinaryWriter } from '../../../lib/clickhouse/rowbinary.ts';
 import { ANOMALY_SCORES } from '../../../infra/clickhouse/tables.ts';
 import { seriesKey, type StepScore } from '../../../models/index.ts';
-import { BandEstimator, scoreRows } from '../../../services/anomaly-worker/scores.ts';
+import { scoreRows } from '../../../services/anomaly-worker/scores.ts';
 import {
   scoreExtentQuery,
   scoreQuery,
@@ -142,13 +142,16 @@ describe('series queries, modern dialect (chDB)', () => {
       modelVersion: 'v20260105T100000Z',
       observed: { goroutines: 100 + 10 * i },
       expected: { goroutines: 100 },
+      lower: { goroutines: 85 - i },
+      upper: { goroutines: 115 + i },
+      forecast: { goroutines: 101 },
       signalErrors: { goroutines: 2 * i },
-      error: 2 * i,
-      smoothedError: 2 * i,
-      threshold: 3,
       score: 0.3 * i,
+      ratio: i,
       anomalous: i === 2,
       drivingSignal: 'goroutines',
+      reason: 'spike',
+      direction: 'up',
     });
     // A second instance of the service: left out of the series' reads, in the service's.
     const other = { ...id, instance: 'pod-b' };
@@ -157,7 +160,6 @@ describe('series queries, modern dialect (chDB)', () => {
         { id, score: step(i) },
         { id: other, score: step(i) },
       ]),
-      new BandEstimator(),
     );
     const columns = dialect.columns(ANOMALY_SCORES);
     const encode = rowEncoder('JSONEachRow', columns);
@@ -226,8 +228,12 @@ describe('series queries, modern dialect (chDB)', () => {
       [at + FIXTURE_STEP_MS, 110, 0, 'lstm'],
       [at + 2 * FIXTURE_STEP_MS, 120, 1, 'lstm'],
     ]);
-    // 5 goroutines per unit of error, threshold 3 → band 100 ± 15.
-    expect([Number(read[1]!.lower), Number(read[1]!.upper)]).toEqual([85, 115]);
+    // The band is the detector's, step by step.
+    expect(read.map((r) => [Number(r.lower), Number(r.upper)])).toEqual([
+      [85, 115],
+      [84, 116],
+      [83, 117],
+    ]);
     expect(read[2]!.modelVersion).toBe('v20260105T100000Z');
   });
 

@@ -1,10 +1,10 @@
 // Small parts of the worker: the replay clock, the training progress output, score rows and
-// their threshold band.
+// their threshold band (the detector's, per signal).
 import { describe, expect, it } from 'vitest';
-import type { StepScore } from '../../../models/detector.ts';
+import type { StepScore } from '../../../models/step-score.ts';
 import type { FitProgress } from '../../../models/lstm.ts';
 import { createDataClock } from '../../../services/anomaly-worker/clock.ts';
-import { BandEstimator, scoreRows } from '../../../services/anomaly-worker/scores.ts';
+import { scoreRows } from '../../../services/anomaly-worker/scores.ts';
 import { progressReporter } from '../../../services/anomaly-worker/train.ts';
 
 describe('data clock', () => {
@@ -63,68 +63,87 @@ describe('training progress', () => {
   });
 });
 
-const step = (
-  observed: number,
-  error: number,
-  method: StepScore['method'] = 'cold-start',
-): StepScore => ({
+/** A step of two signals: goroutines scored with its band, heap_inuse not scored yet. */
+const step = (observed: number, method: StepScore['method'] = 'online'): StepScore => ({
   key: 'k',
   timestampMs: Date.UTC(2026, 0, 1),
   method,
-  modelVersion: null,
-  observed: { goroutines: observed },
-  expected: { goroutines: 100 },
-  signalErrors: { goroutines: error },
-  error,
-  smoothedError: error,
-  threshold: 6,
+  modelVersion: method === 'lstm' ? 'v20260101T000000Z' : null,
+  observed: { goroutines: observed, heap_inuse: 5e7 },
+  expected: { goroutines: 100, heap_inuse: Number.NaN },
+  lower: { goroutines: 40, heap_inuse: Number.NaN },
+  upper: { goroutines: 172, heap_inuse: Number.NaN },
+  forecast: { goroutines: Number.NaN, heap_inuse: Number.NaN },
+  signalErrors: { goroutines: 3, heap_inuse: Number.NaN },
   score: 0.2,
+  ratio: 0.7,
   anomalous: false,
   drivingSignal: 'goroutines',
+  reason: 'spike',
+  direction: 'up',
 });
 
 describe('score rows', () => {
-  it('puts the band at expected ± threshold in signal units, remembered where a step cannot tell', () => {
-    const bands = new BandEstimator();
-    // |130 - 100| / 3 = 10 goroutines per unit of standardized error → band 100 ± 60.
-    expect(bands.band('k', step(130, 3), 'goroutines')).toEqual({ lower: 40, upper: 160 });
-    expect(bands.band('k', step(100, 0), 'goroutines')).toEqual({ lower: 40, upper: 160 });
-    expect(bands.band('k', step(Number.NaN, Number.NaN), 'goroutines')).toEqual({
-      lower: 40,
-      upper: 160,
-    });
-    // Another method has its own scale; a forgotten series starts over.
-    expect(bands.band('k', step(100, 0, 'lstm'), 'goroutines').lower).toBeNaN();
-    bands.forget('k');
-    expect(bands.band('k', step(100, 0), 'goroutines').lower).toBeNaN();
-  });
-
-  it('writes one row per series, step and signal with the anomaly_scores columns', () => {
-    const rows = scoreRows(
-      [
-        {
-          id: { tenant: 't', service: 's', instance: 'i' },
-          score: { ...step(130, 3), anomalous: true },
-        },
-      ],
-      new BandEstimator(),
-    );
+  it('writes one row per series, step and signal, with the band the detector drew for it', () => {
+    const id = { tenant: 't', service: 's', instance: 'i' };
+    const rows = scoreRows([
+      { id, score: { ...step(130), anomalous: true } },
+      { id, score: { ...step(90, 'lstm'), timestampMs: Date.UTC(2026, 0, 1, 0, 0, 15) } },
+    ]);
+    const row = {
+      Timestamp: BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n,
+      TenantId: 't',
+      ServiceName: 's',
+      ServiceInstanceId: 'i',
+      Score: 0.2,
+      DrivingSignal: 'goroutines',
+    };
     expect(rows).toEqual([
       {
-        Timestamp: BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n,
-        TenantId: 't',
-        ServiceName: 's',
-        ServiceInstanceId: 'i',
+        ...row,
         Signal: 'goroutines',
         Observed: 130,
         Expected: 100,
         Lower: 40,
-        Upper: 160,
-        Score: 0.2,
+        Upper: 172,
         Anomalous: 1,
-        DrivingSignal: 'goroutines',
         ModelVersion: '',
-        Method: 'cold-start',
+        Method: 'online',
+      },
+      {
+        ...row,
+        Signal: 'heap_inuse',
+        Observed: 5e7,
+        Expected: Number.NaN,
+        Lower: Number.NaN,
+        Upper: Number.NaN,
+        Anomalous: 1,
+        ModelVersion: '',
+        Method: 'online',
+      },
+      {
+        ...row,
+        Timestamp: BigInt(Date.UTC(2026, 0, 1, 0, 0, 15)) * 1_000_000n,
+        Signal: 'goroutines',
+        Observed: 90,
+        Expected: 100,
+        Lower: 40,
+        Upper: 172,
+        Anomalous: 0,
+        ModelVersion: 'v20260101T000000Z',
+        Method: 'lstm',
+      },
+      {
+        ...row,
+        Timestamp: BigInt(Date.UTC(2026, 0, 1, 0, 0, 15)) * 1_000_000n,
+        Signal: 'heap_inuse',
+        Observed: 5e7,
+        Expected: Number.NaN,
+        Lower: Number.NaN,
+        Upper: Number.NaN,
+        Anomalous: 0,
+        ModelVersion: 'v20260101T000000Z',
+        Method: 'lstm',
       },
     ]);
   });

@@ -86,14 +86,14 @@ describe('tuning k', () => {
   it('picks the k with the best NAB standard score', () => {
     // the shift's |z| runs 8.8, 5.1, 2.7, 2.9 (the std soon takes it in): k = 2.5 fires on its
     // third step; k = 50 never fires and scores as the null detector
-    const tuning = tuneBaselineK([labelled('tuning')], policy, [50, 2.5]);
+    const tuning = tuneBaselineK([labelled('tuning')], () => policy, [50, 2.5]);
     expect(tuning.k).toBe(2.5);
     expect(tuning.candidates[0]).toEqual({ k: 50, score: 0 });
     expect(tuning.candidates[1]!.score).toBeGreaterThan(50);
   });
 
   it('refuses held-out files', () => {
-    expect(() => tuneBaselineK([labelled('tuning'), labelled('held-out')], policy)).toThrow(
+    expect(() => tuneBaselineK([labelled('tuning'), labelled('held-out')], () => policy)).toThrow(
       /refusing to tune on the held-out split \(held-out\.csv\)/,
     );
   });
