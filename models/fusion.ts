@@ -2,7 +2,7 @@
 // largest ratio decides the step. A step is anomalous when any ratio reaches 1; the signal and the
 // statistic behind the largest one are what an alert names.
 import { Calibrator } from './online/calibrator.ts';
-import { CHANNELS, type Channel, type OnlineParams } from './online/params.ts';
+import { channelCalibration, CHANNELS, type Channel, type OnlineParams } from './online/params.ts';
 
 export type Direction = 'up' | 'down';
 
@@ -38,11 +38,8 @@ export class SeriesCalibration {
     stepSeconds: number,
   ) {
     const size = featureCount * CHANNELS.length;
-    const make = (i: number): Calibrator => {
-      const factor = params.returnPeriodFactor[CHANNELS[i % CHANNELS.length]!] ?? 1;
-      const days = params.calibration.returnPeriodDays * factor;
-      return new Calibrator({ ...params.calibration, returnPeriodDays: days }, stepSeconds);
-    };
+    const make = (i: number): Calibrator =>
+      new Calibrator(channelCalibration(params, CHANNELS[i % CHANNELS.length]!), stepSeconds);
     this.up = Array.from({ length: size }, (_, i) => make(i));
     this.down = Array.from({ length: size }, (_, i) => make(i));
   }

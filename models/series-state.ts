@@ -160,7 +160,6 @@ export class SeriesState {
     }
     if (step.broken) {
       this.ringCount = 0;
-      this.forecastError.fill(Number.NaN);
     } else if (this.window > 0) {
       this.ring.set(step.filled, this.ringNext * this.F);
       this.ringNext = (this.ringNext + 1) % this.window;
@@ -176,6 +175,9 @@ export class SeriesState {
     plan: ForecastPlan,
     forecasts: Float32Array,
   ): StepScore {
+    // A step the model does not forecast ends its smoothed error (here, not at ingestion: the
+    // steps of a batch are all ingested before the first is judged).
+    if (plan.slot < 0) this.forecastError.fill(Number.NaN);
     const C = CHANNELS.length;
     const model = this.ctx.model();
     const up = new Float64Array(this.F * C).fill(Number.NaN);
@@ -280,7 +282,6 @@ export class SeriesState {
 
   private restartWindow(): void {
     this.ringCount = 0;
-    this.forecastError.fill(Number.NaN);
     this.gaps.reset();
   }
 

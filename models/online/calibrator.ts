@@ -23,10 +23,11 @@ export interface CalibrationParams {
   /** Threshold never below this, in the statistic's units (robust z). */
   floor: number;
   /**
-   * Threshold of a statistic without history; it fades linearly to the floor as the history
-   * fills, so a brand-new series is judged conservatively but at once.
+   * Threshold of a statistic without history; it fades linearly to the floor over the first
+   * `priorSteps` values, so a brand-new series is judged conservatively but at once.
    */
   initial: number;
+  priorSteps: number;
   /**
    * The first steps of an excursion enter the history as they are, later ones capped at the
    * threshold: a short spike that recurs (a nightly job) raises the threshold to its own height
@@ -65,8 +66,8 @@ export class Calibrator {
 
   /** The threshold for the coming value. */
   threshold(): number {
-    const { blocks, blockSteps, margin, floor, initial } = this.params;
-    const fill = Math.min(1, this.seen / (blocks * blockSteps));
+    const { blocks, margin, floor, initial } = this.params;
+    const fill = Math.min(1, this.seen / this.params.priorSteps);
     const prior = initial + (floor - initial) * fill;
     // Completed blocks except the newest: an excursion in progress (a slow leak) must not raise
     // its own threshold before it has gone on for at least a whole block.

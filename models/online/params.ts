@@ -29,11 +29,12 @@ export interface OnlineParams {
    */
   drift: { alpha: number; beta: number; cusumSlack: number; clip: number; minSteps: number };
   /**
-   * Per statistic, its thresholds' return period as a multiple of `calibration.returnPeriodDays`:
-   * the drift CUSUM on real, autocorrelated series has far heavier tails than the others, and a
-   * model trained on little data misses more than its validation error says.
+   * Per statistic, how its thresholds differ from `calibration`: the return period as a multiple
+   * of `calibration.returnPeriodDays`, and the prior a new series starts from. The drift CUSUM on
+   * real, autocorrelated series has far heavier tails than the others (and a young series drifts
+   * while it settles); a model trained on little data misses more than its validation error says.
    */
-  returnPeriodFactor: Partial<Record<Channel, number>>;
+  channels: Partial<Record<Channel, ChannelCalibration>>;
   /**
    * A model whose skill on a signal of a series (1 − its mean squared error / the rolling
    * median's, over that series' recent normal steps: models/forecast-skill.ts) reaches this judges
@@ -64,7 +65,10 @@ export const DEFAULT_ONLINE_PARAMS: OnlineParams = {
   levelSpanSteps: 12,
   quarantineSteps: 64,
   drift: { alpha: 0.02, beta: 0.01, cusumSlack: 1, clip: 4, minSteps: 40 },
-  returnPeriodFactor: { drift: 100, forecast: 10 },
+  channels: {
+    drift: { returnPeriodFactor: 100, initial: 10 },
+    forecast: { returnPeriodFactor: 10 },
+  },
   modelSkill: 0.3,
   contextShare: 0.5,
   seasonal: { dayBuckets: 96, weekBuckets: 168, gate: 0.7 },
@@ -75,6 +79,7 @@ export const DEFAULT_ONLINE_PARAMS: OnlineParams = {
     margin: 1.1,
     floor: 3,
     initial: 5,
+    priorSteps: 1440,
     uncappedSteps: 1,
   },
 };
@@ -90,15 +95,27 @@ export const CHANNELS = [
 ] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+export interface ChannelCalibration {
+  returnPeriodFactor?: number;
+  initial?: number;
+}
+
+/** The calibration of one statistic: the shared one with the statistic's own differences. */
+export function channelCalibration(params: OnlineParams, channel: Channel): CalibrationParams {
+  const own = params.channels[channel] ?? {};
+  return {
+    ...params.calibration,
+    returnPeriodDays: params.calibration.returnPeriodDays * (own.returnPeriodFactor ?? 1),
+    initial: own.initial ?? params.calibration.initial,
+  };
+}
+
 export function onlineParams(overrides: Partial<OnlineParams> = {}): OnlineParams {
   return {
     ...DEFAULT_ONLINE_PARAMS,
     ...overrides,
     drift: { ...DEFAULT_ONLINE_PARAMS.drift, ...overrides.drift },
-    returnPeriodFactor: {
-      ...DEFAULT_ONLINE_PARAMS.returnPeriodFactor,
-      ...overrides.returnPeriodFactor,
-    },
+    channels: { ...DEFAULT_ONLINE_PARAMS.channels, ...overrides.channels },
     seasonal: { ...DEFAULT_ONLINE_PARAMS.seasonal, ...overrides.seasonal },
     calibration: { ...DEFAULT_ONLINE_PARAMS.calibration, ...overrides.calibration },
   };

@@ -162,8 +162,10 @@ export class SignalTracker {
     if (this.driftReady) {
       const zDrift = this.driftResidual(value);
       const slack = this.params.drift.cusumSlack;
-      this.cusumUp = Math.max(0, this.cusumUp + zDrift - slack);
-      this.cusumDown = Math.max(0, this.cusumDown - zDrift - slack);
+      // Back at or beyond its baseline, a signal is not drifting away from it on that side: the
+      // evidence for that direction is gone (a leak fixed by a restart resolves at once).
+      this.cusumUp = z <= 0 ? 0 : Math.max(0, this.cusumUp + zDrift - slack);
+      this.cusumDown = z >= 0 ? 0 : Math.max(0, this.cusumDown - zDrift - slack);
     }
     this.local.update(value - this.baselineMedian);
     for (const { profile, residual } of this.seasonal) {
@@ -174,8 +176,11 @@ export class SignalTracker {
   private accept(value: number, timestampMs: number): void {
     this.window.push(value);
     this.refreshBaseline();
-    if (Number.isNaN(this.holtLevel)) this.holtLevel = this.baselineMedian;
-    else {
+    // Holt starts from the settled baseline, not from a service's first, unsettled values.
+    if (!this.driftReady) {
+      this.holtLevel = this.baselineMedian;
+      this.holtTrend = 0;
+    } else {
       const forecast = this.holtLevel + this.holtTrend;
       const limit = HUBER_SCALES * this.baselineScale;
       const r = Math.max(-limit, Math.min(limit, value - forecast));

@@ -2,6 +2,7 @@
 // once a window is full, gaps, stale points, batching, context and up-only signals, the band,
 // model swaps and the model-first rule for skilful signals.
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ONLINE_PARAMS } from '../../../models/online/params.ts';
 import { Detector } from '../../../models/detector.ts';
 import { GO_SIGNALS, sliceSeries, type MultiSeries } from '../../../models/features.ts';
 import { generateGoSeries } from '../../../models/simulator/go-series.ts';
@@ -9,7 +10,7 @@ import type { SeriesPoint, StepScore } from '../../../models/step-score.ts';
 import { untrainedModel } from '../../support/go-series-model.ts';
 
 const STEP_MS = 15_000;
-const MIN_STEPS = 4;
+const MIN_STEPS = DEFAULT_ONLINE_PARAMS.minSteps;
 
 function generated(seed: number, steps: number): MultiSeries {
   const { series } = generateGoSeries({

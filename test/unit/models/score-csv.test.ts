@@ -12,6 +12,7 @@ import {
   rowTimestamps,
   toGrid,
 } from '../../../models/csv-grid.ts';
+import { BASE_MODEL_DIR, baseModelVersion } from '../../../models/base-model.ts';
 import { scoreCsv } from '../../../models/score-csv.ts';
 import { resolveScoringModel } from '../../../models/score-grid.ts';
 import { trainModel } from '../../../models/train.ts';
@@ -225,8 +226,11 @@ describe('--train-fraction', () => {
 });
 
 describe('model resolution', () => {
-  it('no saved model: null (the online detector); a --model without one: an error naming it', async () => {
-    expect(await resolveScoringModel({ modelDir: path.join(dir, 'no-models') })).toBeNull();
+  it('no saved model: the shipped base model; a --model without one: an error naming it', async () => {
+    const resolved = await resolveScoringModel({ modelDir: path.join(dir, 'no-models') });
+    expect(resolved?.source).toBe('the shipped base model');
+    expect(resolved?.model.path).toBe(path.join(BASE_MODEL_DIR, (await baseModelVersion())!));
+    resolved?.model.forecaster.dispose();
     await expect(
       resolveScoringModel({ model: path.join(dir, 'nowhere'), modelDir: dir }),
     ).rejects.toThrow(/--model .*nowhere: no saved model there/);

@@ -13,6 +13,8 @@ const PARAMS: CalibrationParams = {
   margin: 1.1,
   floor: 3,
   initial: 5,
+  // the prior fades over the whole history, as the detector's defaults have it
+  priorSteps: 12 * 10,
   uncappedSteps: 1,
 };
 
@@ -109,7 +111,7 @@ describe('Calibrator', () => {
   });
 
   it('forgets block maxima older than its history, and everything on reset', () => {
-    const c = calibrator({ blocks: 4 });
+    const c = calibrator({ blocks: 4, priorSteps: 40 });
     feed(c, [...repeat(0, 10), 30, ...repeat(0, 19)]); // 30 in block 1
     feed(c, [0]); // block 3 starts: block 1 counts
     expect(c.threshold()).toBeGreaterThanOrEqual(33);

@@ -3,11 +3,18 @@
 // the same move of a scored signal, and the severity is a squashed ratio.
 import { describe, expect, it } from 'vitest';
 import { ALERT_DOWN, ALERT_UP, SeriesCalibration, squashRatio } from '../../../../models/fusion.ts';
-import { CHANNELS, onlineParams, type Channel } from '../../../../models/online/params.ts';
+import {
+  channelCalibration,
+  CHANNELS,
+  DEFAULT_ONLINE_PARAMS,
+  onlineParams,
+  type Channel,
+} from '../../../../models/online/params.ts';
 
 const C = CHANNELS.length;
 const BOTH = ALERT_UP | ALERT_DOWN;
-const PARAMS = onlineParams();
+/** One calibration for every statistic (the per-statistic differences have their own test). */
+const PARAMS = onlineParams({ channels: { drift: {}, forecast: {} } });
 /** Every threshold of a new series is the prior's `initial`. */
 const INITIAL = PARAMS.calibration.initial;
 
@@ -175,5 +182,22 @@ describe('squashRatio', () => {
     const scores = ratios.map(squashRatio);
     scores.slice(1).forEach((s, i) => expect(s).toBeGreaterThan(scores[i]!));
     expect(scores.every((s) => s > 0 && s <= 1)).toBe(true);
+  });
+
+  it('gives each statistic its own return period and prior where the params say', () => {
+    const params = onlineParams({
+      channels: { drift: { returnPeriodFactor: 100, initial: 10 } },
+    });
+    const drift = channelCalibration(params, 'drift');
+    const spike = channelCalibration(params, 'spike');
+    expect(drift.returnPeriodDays).toBe(100 * params.calibration.returnPeriodDays);
+    expect(drift.initial).toBe(10);
+    expect(spike).toEqual(params.calibration);
+    // a new series: the drift statistic's threshold is its own prior
+    const fused = fuseOnce([BOTH], [[0, 'drift', 12]], [], params);
+    expect(fused.ratio).toBeCloseTo(12 / 10, 12);
+    expect(DEFAULT_ONLINE_PARAMS.channels.drift?.initial).toBeGreaterThan(
+      DEFAULT_ONLINE_PARAMS.calibration.initial,
+    );
   });
 });
