@@ -13,11 +13,7 @@ import type { MultiSeries } from '../../../models/features.ts';
 import type { LoadedModel } from '../../../models/store.ts';
 import { scoreCsv } from '../../../models/score-csv.ts';
 import { scoreGrid } from '../../../models/score-grid.ts';
-import {
-  generateGoSeries,
-  Rng,
-  STEPS_PER_DAY,
-} from '../../../models/simulator/go-series.ts';
+import { generateGoSeries, Rng, STEPS_PER_DAY } from '../../../models/simulator/go-series.ts';
 
 const START_MS = Date.UTC(2026, 10, 16);
 const LEAK_STEP = 3000;
