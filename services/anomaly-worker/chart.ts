@@ -1,5 +1,5 @@
 // One signal as an inline SVG line chart: the observed series, the expected value (forecast or
-// cold-start median), the threshold band around it, anomalous steps as red markers and the
+// baseline), the threshold band around it, anomalous steps as red markers and the
 // alert time as a vertical line. Plain SVG, no script: it renders anywhere, including in a
 // mail client or a screenshot.
 import type { SignalSourceConfig } from '../../lib/config/sections/worker.ts';

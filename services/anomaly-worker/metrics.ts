@@ -61,7 +61,7 @@ export class WorkerMetrics {
     });
     this.modelInfo = new Gauge({
       name: 'telepipe_worker_model_info',
-      help: 'The model version in use (1); "none" = cold-start only',
+      help: 'The model version in use (1); "none" = the online detectors only',
       labelNames: ['version'],
       registers,
     });

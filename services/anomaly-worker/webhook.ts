@@ -298,7 +298,7 @@ export class AlertEnricher {
         anomaly_series: series,
         ...(worst
           ? {
-              anomaly_model_version: worst.modelVersion || 'none (cold start)',
+              anomaly_model_version: worst.modelVersion || 'none (online detectors only)',
               anomaly_page: alertPageLink(
                 this.deps.pageUrl(),
                 { tenant, service, instance: worst.instance },
