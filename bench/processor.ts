@@ -25,9 +25,9 @@ import type { Config } from '../lib/config/index.ts';
 import type { OutgoingRecord } from '../lib/kafka/client.ts';
 import { decodeRequest } from '../lib/otlp/codec.ts';
 import type { ExportRequestBySignal, Signal } from '../lib/otlp/types.ts';
-import { OTEL_TABLES, type OtelTableName } from '../infra/clickhouse/tables.ts';
-import { createProcessorService } from '../pipelines/processor/main.ts';
-import { buildRows } from '../pipelines/processor/rows/index.ts';
+import { OTEL_TABLES, type OtelTableName } from '../lib/clickhouse/tables.ts';
+import { createProcessorService } from '../services/processor/main.ts';
+import { buildRows } from '../services/processor/rows/index.ts';
 import { RedactionStage } from '../pipelines/redaction/index.ts';
 import {
   count,

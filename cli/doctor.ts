@@ -11,8 +11,8 @@ import {
   serverVersion,
 } from '../lib/clickhouse/client.ts';
 import { KafkaAdmin } from '../lib/kafka/admin.ts';
-import { readSchemaState } from '../infra/clickhouse/migrate.ts';
-import { LATEST_SCHEMA_VERSION } from '../infra/clickhouse/migrations/index.ts';
+import { readSchemaState } from '../lib/clickhouse/migrate.ts';
+import { LATEST_SCHEMA_VERSION } from '../lib/clickhouse/migrations/index.ts';
 import { portInUse } from '../infra/stack/processes.ts';
 import { selectBackend } from '../models/backend.ts';
 import { baseModelVersion } from '../models/base-model.ts';

@@ -83,7 +83,7 @@ program
   .description('create or upgrade the ClickHouse schema (idempotent)')
   .action(
     action(async () => {
-      const { runMigrations } = await import('../infra/clickhouse/migrate.ts');
+      const { runMigrations } = await import('../lib/clickhouse/migrate.ts');
       const result = await runMigrations(config());
       console.log(
         result.applied.length > 0

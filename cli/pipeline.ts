@@ -1,7 +1,7 @@
 // The whole data path in one place: how `telepipe all` (and `npm start`) composes the
 // parts into one running pipeline.
 //
-//   OTLP exporters ─▶ ingest (services/ingest) ─▶ Kafka ─▶ processor (pipelines/processor)
+//   OTLP exporters ─▶ ingest (services/ingest) ─▶ Kafka ─▶ processor (services/processor)
 //        ▲                                                   │ decode → RedactionStage
 //        │                                                   │ (pipelines/redaction) → rows
 //   example Go service                                       ▼
@@ -16,12 +16,12 @@ import { join, resolve } from 'node:path';
 import { Counter } from 'prom-client';
 import type { Config } from '../lib/config/index.ts';
 import type { Service } from '../lib/service.ts';
-import { runMigrations } from '../infra/clickhouse/migrate.ts';
+import { runMigrations } from '../lib/clickhouse/migrate.ts';
 import { stackDown, stackStatus, stackUp } from '../infra/stack/stack.ts';
 import { REPO_ROOT } from '../infra/stack/servers.ts';
 import { createIngestService } from '../services/ingest/main.ts';
 import { createWorkerService } from '../services/anomaly-worker/main.ts';
-import { createProcessorService } from '../pipelines/processor/main.ts';
+import { createProcessorService } from '../services/processor/main.ts';
 import { generateKey, RedactionStage } from '../pipelines/redaction/index.ts';
 
 /** The processor with the redaction stage plugged in, started; its metrics count redactions by type. */

@@ -5,7 +5,7 @@ import { insertEncoded, selectRows } from '../../lib/clickhouse/client.ts';
 import { rowEncoder } from '../../lib/clickhouse/formats.ts';
 import { RowBinaryWriter } from '../../lib/clickhouse/rowbinary.ts';
 import type { Row } from '../../lib/clickhouse/schema.ts';
-import { ANOMALY_SCORES } from '../../infra/clickhouse/tables.ts';
+import { ANOMALY_SCORES } from '../../lib/clickhouse/tables.ts';
 import type { SeriesId, StepScore } from '../../models/index.ts';
 import type { SignalSources } from './samples.ts';
 import { scoreExtentQuery, scoreQuery, type ScoreExtentRow, type ScoreRow } from './sql.ts';

@@ -9,7 +9,7 @@ import {
 import type { Dialect, DialectName } from '../../lib/clickhouse/dialect.ts';
 import { BaseComponent } from '../../lib/component.ts';
 import type { Config } from '../../lib/config/index.ts';
-import { requireCurrentSchema } from '../../infra/clickhouse/migrate.ts';
+import { requireCurrentSchema } from '../../lib/clickhouse/migrate.ts';
 
 export interface Storage {
   client: ClickHouseClient;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProcessor } from '../../cli/pipeline.ts';
 import { createClickHouseClient, selectRows } from '../../lib/clickhouse/client.ts';
 import type { Service } from '../../lib/service.ts';
-import { runMigrations } from '../../infra/clickhouse/migrate.ts';
+import { runMigrations } from '../../lib/clickhouse/migrate.ts';
 import { createIngestService, type IngestService } from '../../services/ingest/main.ts';
 import { createWorkerService, type WorkerService } from '../../services/anomaly-worker/main.ts';
 import { buildGoService, GoService } from '../support/go-service.ts';

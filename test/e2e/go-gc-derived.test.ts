@@ -18,7 +18,7 @@ import { workerSchema, type SignalsConfig } from '../../lib/config/sections/work
 import type { Service } from '../../lib/service.ts';
 import { medianOf as medianOrNull } from '../../models/alerts.ts';
 import { GO_SIGNALS, type GoSignal } from '../../models/features.ts';
-import { runMigrations } from '../../infra/clickhouse/migrate.ts';
+import { runMigrations } from '../../lib/clickhouse/migrate.ts';
 import { createIngestService, type IngestService } from '../../services/ingest/main.ts';
 import type { SeriesWindow } from '../../services/anomaly-worker/samples.ts';
 import { SeriesReader } from '../../services/anomaly-worker/series-reader.ts';

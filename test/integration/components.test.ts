@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startProcessor } from '../../cli/pipeline.ts';
 import { createClickHouseClient } from '../../lib/clickhouse/client.ts';
 import type { Service } from '../../lib/service.ts';
-import { runMigrations } from '../../infra/clickhouse/migrate.ts';
+import { runMigrations } from '../../lib/clickhouse/migrate.ts';
 import { createIngestService } from '../../services/ingest/main.ts';
 import { createWorkerService } from '../../services/anomaly-worker/main.ts';
 import { testConfig } from '../support/stack.ts';

@@ -13,7 +13,7 @@ import { KafkaProducer } from '../../lib/kafka/producer.ts';
 import { encodeRequest } from '../../lib/otlp/codec.ts';
 import { resourceKey } from '../../lib/otlp/resources.ts';
 import type { ExportRequestBySignal, Signal } from '../../lib/otlp/types.ts';
-import { migrate } from '../../infra/clickhouse/migrate.ts';
+import { migrate } from '../../lib/clickhouse/migrate.ts';
 import { waitUntil } from '../../infra/stack/processes.ts';
 
 const silent = pino({ level: 'silent' });

@@ -14,7 +14,7 @@ import type { Dialect } from '../../lib/clickhouse/dialect.ts';
 import { rowEncoder } from '../../lib/clickhouse/formats.ts';
 import { RowBinaryWriter } from '../../lib/clickhouse/rowbinary.ts';
 import type { Attributes, Row, TableSpec } from '../../lib/clickhouse/schema.ts';
-import { METRIC_TABLES as TABLE_SPECS } from '../../infra/clickhouse/tables.ts';
+import { METRIC_TABLES as TABLE_SPECS } from '../../lib/clickhouse/tables.ts';
 import { GO_SIGNALS, type GoSignal, type MultiSeries } from '../../models/features.ts';
 import type { MetricTable } from '../../services/anomaly-worker/sql.ts';
 

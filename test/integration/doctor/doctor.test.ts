@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDoctor, type CheckResult } from '../../../cli/doctor.ts';
 import { createClickHouseClient, runStatement } from '../../../lib/clickhouse/client.ts';
-import { runMigrations } from '../../../infra/clickhouse/migrate.ts';
+import { runMigrations } from '../../../lib/clickhouse/migrate.ts';
 import { testConfig, withServerStopped } from '../../support/stack.ts';
 
 const config = testConfig();

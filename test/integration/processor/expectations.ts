@@ -1,7 +1,7 @@
 // What the example queries must return for the fixture data (clickhouseFixtures.ts), in
 // either dialect: one place, so both engines are held to the same answers.
 import { expect } from 'vitest';
-import type { QueryParams } from '../../../infra/clickhouse/queries.ts';
+import type { QueryParams } from '../../../lib/clickhouse/queries.ts';
 import { TRACE_ID } from '../../support/clickhouseFixtures.ts';
 
 export const QUERY_SERVICE = 'checkout';

@@ -7,9 +7,9 @@ import {
   MIGRATIONS_TABLE,
   requireCurrentSchema,
   runMigrations,
-} from '../../../infra/clickhouse/migrate.ts';
-import { LATEST_SCHEMA_VERSION } from '../../../infra/clickhouse/migrations/index.ts';
-import { runProcessor } from '../../../pipelines/processor/main.ts';
+} from '../../../lib/clickhouse/migrate.ts';
+import { LATEST_SCHEMA_VERSION } from '../../../lib/clickhouse/migrations/index.ts';
+import { runProcessor } from '../../../services/processor/main.ts';
 import { dropTestDatabase, testClickHouse } from '../../support/clickhouse.ts';
 import { processorTestConfig } from './processorHarness.ts';
 

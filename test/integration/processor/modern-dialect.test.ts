@@ -10,11 +10,11 @@ import { encodeRows, type InsertFormat } from '../../../lib/clickhouse/formats.t
 import type { Row } from '../../../lib/clickhouse/schema.ts';
 import { decodeRequest, encodeRequest } from '../../../lib/otlp/codec.ts';
 import type { ExportRequestBySignal, Signal } from '../../../lib/otlp/types.ts';
-import { createMigrationsTable } from '../../../infra/clickhouse/migrate.ts';
-import { MIGRATIONS } from '../../../infra/clickhouse/migrations/index.ts';
-import { EXAMPLE_QUERIES } from '../../../infra/clickhouse/queries.ts';
-import { OTEL_TABLES, type OtelTableName } from '../../../infra/clickhouse/tables.ts';
-import { buildRows, type RowsByTable } from '../../../pipelines/processor/rows/index.ts';
+import { createMigrationsTable } from '../../../lib/clickhouse/migrate.ts';
+import { MIGRATIONS } from '../../../lib/clickhouse/migrations/index.ts';
+import { EXAMPLE_QUERIES } from '../../../lib/clickhouse/queries.ts';
+import { OTEL_TABLES, type OtelTableName } from '../../../lib/clickhouse/tables.ts';
+import { buildRows, type RowsByTable } from '../../../services/processor/rows/index.ts';
 import { ChdbSession, type ChdbStep } from '../../support/chdb.ts';
 import { baseTimeNs, queryTestRequests } from '../../support/clickhouseFixtures.ts';
 import { expectExampleResults, queryParams } from './expectations.ts';

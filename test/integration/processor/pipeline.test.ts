@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '../../../lib/clickhouse/client.ts';
 import type { Service } from '../../../lib/service.ts';
-import { EXAMPLE_QUERIES } from '../../../infra/clickhouse/queries.ts';
-import { ERROR_HEADER, ERROR_REASON_HEADER } from '../../../pipelines/processor/deadletter.ts';
+import { EXAMPLE_QUERIES } from '../../../lib/clickhouse/queries.ts';
+import { ERROR_HEADER, ERROR_REASON_HEADER } from '../../../services/processor/deadletter.ts';
 import {
   count,
   deleteTopics,

@@ -2,7 +2,7 @@
 // the crash tests (`node --import tsx` this file; the CLI's `telepipe process` is wired by
 // the lead). Prints `ready` once started; exits non-zero when the start fails.
 import { loadConfig } from '../../../lib/config/index.ts';
-import { runProcessor } from '../../../pipelines/processor/main.ts';
+import { runProcessor } from '../../../services/processor/main.ts';
 
 await runProcessor(loadConfig());
 process.stdout.write('ready\n');

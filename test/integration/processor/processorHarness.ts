@@ -6,7 +6,7 @@ import type { IncomingRecord } from '../../../lib/kafka/consumer.ts';
 import { KafkaConsumer } from '../../../lib/kafka/consumer.ts';
 import type { Service } from '../../../lib/service.ts';
 import { waitUntil } from '../../../infra/stack/processes.ts';
-import { createProcessorService } from '../../../pipelines/processor/main.ts';
+import { createProcessorService } from '../../../services/processor/main.ts';
 import { createTopics, migrateTestDatabase } from '../../support/clickhouse.ts';
 import { testConfig, uniqueSuffix } from '../../support/stack.ts';
 

@@ -6,10 +6,10 @@ import {
   createTable,
   createTraceIdLookup,
   type SchemaTarget,
-} from '../../../infra/clickhouse/ddl.ts';
-import { createMigrationsTable } from '../../../infra/clickhouse/migrate.ts';
-import { MIGRATIONS } from '../../../infra/clickhouse/migrations/index.ts';
-import { OTEL_LOGS, OTEL_METRICS_SUM } from '../../../infra/clickhouse/tables.ts';
+} from '../../../lib/clickhouse/ddl.ts';
+import { createMigrationsTable } from '../../../lib/clickhouse/migrate.ts';
+import { MIGRATIONS } from '../../../lib/clickhouse/migrations/index.ts';
+import { OTEL_LOGS, OTEL_METRICS_SUM } from '../../../lib/clickhouse/tables.ts';
 
 const target = (overrides: Partial<SchemaTarget> = {}): SchemaTarget => ({
   database: 'telepipe',

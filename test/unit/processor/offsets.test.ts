@@ -5,7 +5,7 @@ import {
   batchEndMetadata,
   KafkaOffsetCommitter,
   parseBatchEnd,
-} from '../../../pipelines/processor/offsets.ts';
+} from '../../../services/processor/offsets.ts';
 
 function fakeConsumer(committed: CommittedOffset[]) {
   const commits: unknown[] = [];

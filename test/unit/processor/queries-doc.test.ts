@@ -1,8 +1,8 @@
-// docs/queries.md quotes infra/clickhouse/queries.ts verbatim, in both dialects.
+// docs/queries.md quotes lib/clickhouse/queries.ts verbatim, in both dialects.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DOC_PARAMS, EXAMPLE_QUERIES } from '../../../infra/clickhouse/queries.ts';
+import { DOC_PARAMS, EXAMPLE_QUERIES } from '../../../lib/clickhouse/queries.ts';
 
 const doc = readFileSync(join(import.meta.dirname, '../../../docs/queries.md'), 'utf8');
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Attributes, Row } from '../../../lib/clickhouse/schema.ts';
 import { decodeRequest, encodeRequest } from '../../../lib/otlp/codec.ts';
 import type { ExportRequestBySignal, Signal } from '../../../lib/otlp/types.ts';
-import { buildRows } from '../../../pipelines/processor/rows/index.ts';
+import { buildRows } from '../../../services/processor/rows/index.ts';
 import {
   kv,
   logsRequest,

@@ -7,14 +7,14 @@ import { describe, expect, it } from 'vitest';
 import type { EncodedInsert } from '../../../lib/clickhouse/client.ts';
 import { Dialect, type DialectName } from '../../../lib/clickhouse/dialect.ts';
 import { invalidArgument, unavailable } from '../../../lib/errors.ts';
-import type { DeadLetterQueue, SourceRecord } from '../../../pipelines/processor/deadletter.ts';
-import { createProcessorMetrics } from '../../../pipelines/processor/metrics.ts';
-import { buildRows } from '../../../pipelines/processor/rows/index.ts';
+import type { DeadLetterQueue, SourceRecord } from '../../../services/processor/deadletter.ts';
+import { createProcessorMetrics } from '../../../services/processor/metrics.ts';
+import { buildRows } from '../../../services/processor/rows/index.ts';
 import {
   ClickHouseWriter,
   type OffsetCommitter,
   type RecordRows,
-} from '../../../pipelines/processor/writer.ts';
+} from '../../../services/processor/writer.ts';
 import { logsRequest, metricsRequest, SEC } from '../../support/clickhouseFixtures.ts';
 
 const T0 = 1_700_000_000n * SEC;

@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dialect } from '../../../lib/clickhouse/dialect.ts';
 import { workerSchema } from '../../../lib/config/sections/worker.ts';
-import { otelSchema } from '../../../infra/clickhouse/migrations/001_otel_schema.ts';
+import { otelSchema } from '../../../lib/clickhouse/migrations/001_otel_schema.ts';
 import { rowEncoder } from '../../../lib/clickhouse/formats.ts';
 import { RowBinaryWriter } from '../../../lib/clickhouse/rowbinary.ts';
-import { ANOMALY_SCORES } from '../../../infra/clickhouse/tables.ts';
+import { ANOMALY_SCORES } from '../../../lib/clickhouse/tables.ts';
 import { seriesKey, type StepScore } from '../../../models/index.ts';
 import { scoreRows } from '../../../services/anomaly-worker/scores.ts';
 import {

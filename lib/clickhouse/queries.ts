@@ -1,7 +1,7 @@
 // The example queries of docs/queries.md, for both dialects. The docs quote them and the
 // tests run them against stored data (old dialect on the 18.16 server, modern in chDB),
 // so the documentation cannot drift from what works.
-import type { DialectName } from '../../lib/clickhouse/dialect.ts';
+import type { DialectName } from './dialect.ts';
 
 export interface QueryParams {
   database: string;

@@ -22,8 +22,8 @@ import { rowEncoder, type InsertFormat, type RowEncoder } from '../../lib/clickh
 import { RowBinaryWriter } from '../../lib/clickhouse/rowbinary.ts';
 import { BaseComponent, type Consumer } from '../../lib/component.ts';
 import { asTelepipeError } from '../../lib/errors.ts';
-import { requireCurrentSchema } from '../../infra/clickhouse/migrate.ts';
-import { OTEL_TABLES, type OtelTableName } from '../../infra/clickhouse/tables.ts';
+import { requireCurrentSchema } from '../../lib/clickhouse/migrate.ts';
+import { OTEL_TABLES, type OtelTableName } from '../../lib/clickhouse/tables.ts';
 import type { DeadLetterQueue, SourceRecord } from './deadletter.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import type { RowsByTable } from './rows/index.ts';

@@ -3,16 +3,16 @@
 // dialect is detected once, from the server version, and recorded with each migration:
 // the processor writes in the dialect the tables were created in, even if the server
 // was upgraded since.
-import type { Config } from '../../lib/config/index.ts';
+import type { Config } from '../config/index.ts';
 import {
   createClickHouseClient,
   detectDialect,
   runStatement,
   selectRows,
   type ClickHouseClient,
-} from '../../lib/clickhouse/client.ts';
-import { Dialect, type DialectName } from '../../lib/clickhouse/dialect.ts';
-import { TelepipeError } from '../../lib/errors.ts';
+} from './client.ts';
+import { Dialect, type DialectName } from './dialect.ts';
+import { TelepipeError } from '../errors.ts';
 import { createDatabase, onCluster, type SchemaTarget } from './ddl.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index.ts';
 

@@ -8,7 +8,7 @@ import type {
   Metric,
   NumberDataPoint,
 } from '../../../lib/otlp/types.ts';
-import type { OtelTableName } from '../../../infra/clickhouse/tables.ts';
+import type { OtelTableName } from '../../../lib/clickhouse/tables.ts';
 import {
   attributes,
   classification,

@@ -4,7 +4,7 @@
 // telepipe adds TenantId and DataClassification at the end of each table. The modern
 // layout mirrors the exporter's partitioning, sort keys and skip indexes; the old layout
 // is the nearest 18.16 can do (no skip indexes, no Map in sort keys).
-import type { ScalarColumn, TableColumn, TableSpec } from '../../lib/clickhouse/schema.ts';
+import type { ScalarColumn, TableColumn, TableSpec } from './schema.ts';
 
 const col = (name: string, kind: ScalarColumn['kind'], codec?: string): ScalarColumn =>
   codec ? { name, kind, codec } : { name, kind };

@@ -9,7 +9,7 @@ import type {
   Resource,
 } from '../../../lib/otlp/types.ts';
 import { anyValueToString } from '../../../lib/otlp/resources.ts';
-import type { OtelTableName } from '../../../infra/clickhouse/tables.ts';
+import type { OtelTableName } from '../../../lib/clickhouse/tables.ts';
 
 /** Rows built from one Kafka record, by table. */
 export type RowsByTable = Partial<Record<OtelTableName, Row[]>>;

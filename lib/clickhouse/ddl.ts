@@ -2,8 +2,8 @@
 // On a cluster every statement runs ON CLUSTER, data lives in Replicated*MergeTree
 // `<name>_local` tables and `<name>` is a Distributed table over them, so readers and the
 // processor always use the plain exporter names.
-import { isNested, type TableSpec } from '../../lib/clickhouse/schema.ts';
-import type { Dialect } from '../../lib/clickhouse/dialect.ts';
+import { isNested, type TableSpec } from './schema.ts';
+import type { Dialect } from './dialect.ts';
 import { TRACE_ID_TS_SUFFIX } from './tables.ts';
 
 export interface SchemaTarget {
