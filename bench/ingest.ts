@@ -17,7 +17,7 @@ import { KafkaAdmin } from '../lib/kafka/admin.ts';
 import { decodeJsonRequest, decodeRequest, encodeRequest } from '../lib/otlp/codec.ts';
 import type { OtlpExport } from '../services/ingest/intake.ts';
 import { createIngestService } from '../services/ingest/main.ts';
-import { kafkaRecords } from '../services/ingest/records.ts';
+import { kafkaRecords } from '../lib/otlp/kafka-records.ts';
 
 const SIZES = [100, 1_000, 10_000];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);

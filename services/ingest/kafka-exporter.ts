@@ -9,7 +9,7 @@ import { KafkaProducer } from '../../lib/kafka/producer.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Signal } from '../../lib/otlp/types.ts';
 import type { OtlpExport } from './intake.ts';
-import { kafkaRecords } from './records.ts';
+import { kafkaRecords } from '../../lib/otlp/kafka-records.ts';
 
 export interface KafkaOtlpExporterConfig {
   kafka: Config['kafka'];

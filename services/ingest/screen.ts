@@ -6,7 +6,7 @@
 import { invalidArgument } from '../../lib/errors.ts';
 import { countItems } from '../../lib/otlp/resources.ts';
 import type { ExportPartialSuccess, ExportRequestBySignal, Signal } from '../../lib/otlp/types.ts';
-import { nestingOf } from './nesting.ts';
+import { nestingOf } from '../../lib/otlp/nesting.ts';
 
 export interface Screened<S extends Signal> {
   /** The request without the rejected items and empty resource entries. */

@@ -25,7 +25,7 @@ import {
 import type { ExportRequestBySignal, Signal } from '../../../lib/otlp/types.ts';
 import type { OtlpExport } from '../../../services/ingest/intake.ts';
 import { createReceivers } from '../../../services/ingest/pipeline.ts';
-import { kafkaRecords } from '../../../services/ingest/records.ts';
+import { kafkaRecords } from '../../../lib/otlp/kafka-records.ts';
 import { silentLogger } from '../../support/stack.ts';
 
 export const TRACE_ID = '5b8efff798038103d269b633813fc60c';

@@ -3,7 +3,7 @@ import { decodeJsonRequest, decodeRequest } from '../../../lib/otlp/codec.ts';
 import { countItems, resourceKey } from '../../../lib/otlp/resources.ts';
 import type { Signal } from '../../../lib/otlp/types.ts';
 import type { OtlpExport } from '../../../services/ingest/intake.ts';
-import { kafkaRecords, RECORD_HEADERS } from '../../../services/ingest/records.ts';
+import { kafkaRecords, RECORD_HEADERS } from '../../../lib/otlp/kafka-records.ts';
 import { screenRequest } from '../../../services/ingest/screen.ts';
 import { FIXTURE_ITEMS, fixtureRequest, SPAN_ID, TRACE_ID } from './harness.ts';
 

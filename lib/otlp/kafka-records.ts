@@ -1,12 +1,12 @@
 // The Kafka record contract (docs/ingest.md, "Kafka records"): one record per resource,
 // keyed by the resource identity, the value a single-resource Export*ServiceRequest in
 // protobuf, and headers naming tenant, receive time and content type.
-import { TelepipeError } from '../../lib/errors.ts';
-import type { KafkaHeaders, OutgoingRecord } from '../../lib/kafka/client.ts';
-import { encodeRequest } from '../../lib/otlp/codec.ts';
-import { resourceKey, splitByResource } from '../../lib/otlp/resources.ts';
-import type { ExportRequestBySignal, Signal } from '../../lib/otlp/types.ts';
-import type { OtlpExport } from './intake.ts';
+import { TelepipeError } from '../errors.ts';
+import type { KafkaHeaders, OutgoingRecord } from '../kafka/client.ts';
+import { encodeRequest } from './codec.ts';
+import { resourceKey, splitByResource } from './resources.ts';
+import type { ExportRequestBySignal, Signal } from './types.ts';
+import type { OtlpExport } from '../../services/ingest/intake.ts';
 import { halveRequest, nestingOf } from './nesting.ts';
 
 export const RECORD_HEADERS = {

@@ -13,7 +13,7 @@ import type {
   ScopeSpans,
   Signal,
   Span,
-} from '../../lib/otlp/types.ts';
+} from './types.ts';
 
 // Method syntax (not arrow properties) keeps the parameters bivariant, so a concrete nesting
 // such as Nesting<ExportMetricsServiceRequest, ResourceMetrics, ...> can be used where the
