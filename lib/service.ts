@@ -2,7 +2,6 @@
 // /healthz, /readyz and Prometheus /metrics, optional OpenTelemetry self-tracing, and a
 // graceful shutdown on SIGTERM/SIGINT (stop accepting, drain, flush, commit) with a deadline.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -11,6 +10,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Component } from './component.ts';
 import type { Config } from './config/index.ts';
 import { createLogger, type Logger } from './log.ts';
+import { closeNow, listen, listeningPort } from './http/server.ts';
 
 /** A dependency check for /readyz; resolves true when the dependency is reachable. */
 export type ReadinessCheck = () => Promise<boolean>;
@@ -49,7 +49,7 @@ export class Service {
 
   /** Address of the admin server once started (host, port). */
   adminPort(): number {
-    return (this.admin?.address() as AddressInfo | null)?.port ?? 0;
+    return listeningPort(this.admin);
   }
 
   /** Starts everything; if any part fails, what did start is shut down before the error is thrown. */
@@ -172,7 +172,6 @@ export class Service {
 
   private async startAdminServer(): Promise<void> {
     if (this.admin) return;
-    const [host, port] = splitAddress(this.options.adminAddress);
     const server = createServer((req, res) => {
       this.handleAdmin(req.url ?? '/').then(
         ({ status, type, body }) => res.writeHead(status, { 'content-type': type }).end(body),
@@ -182,19 +181,14 @@ export class Service {
         },
       );
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
+    await listen(server, this.options.adminAddress);
     this.admin = server;
   }
 
   private async stopAdminServer(): Promise<void> {
     const server = this.admin;
     this.admin = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) await closeNow(server);
   }
 
   private async handleAdmin(url: string): Promise<{ status: number; type: string; body: string }> {
@@ -220,9 +214,4 @@ export class Service {
     });
     return { status: ready ? 200 : 503, type: 'application/json', body };
   }
-}
-
-function splitAddress(address: string): [string, number] {
-  const i = address.lastIndexOf(':');
-  return [address.slice(0, i) || '0.0.0.0', Number(address.slice(i + 1))];
 }

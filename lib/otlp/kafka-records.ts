@@ -1,13 +1,14 @@
-// The Kafka record contract (docs/ingest.md, "Kafka records"): one record per resource,
-// keyed by the resource identity, the value a single-resource Export*ServiceRequest in
-// protobuf, and headers naming tenant, receive time and content type.
+// The Kafka record contract between the ingest (encodes) and the processor (decodes),
+// docs/ingest.md "Kafka records": one record per resource, keyed by the resource identity,
+// the value a single-resource Export*ServiceRequest in protobuf (the Collector's
+// `otlp_proto`), and headers naming tenant, receive time and content type. Both sides use
+// this module, so the contract is written once.
 import { TelepipeError } from '../errors.ts';
 import type { KafkaHeaders, OutgoingRecord } from '../kafka/client.ts';
-import { encodeRequest } from './codec.ts';
+import { decodeRequest, encodeRequest } from './codec.ts';
+import { halveRequest, nestingOf } from './nesting.ts';
 import { resourceKey, splitByResource } from './resources.ts';
 import type { ExportRequestBySignal, Signal } from './types.ts';
-import type { OtlpExport } from '../../services/ingest/intake.ts';
-import { halveRequest, nestingOf } from './nesting.ts';
 
 export const RECORD_HEADERS = {
   tenant: 'telepipe-tenant',
@@ -17,16 +18,38 @@ export const RECORD_HEADERS = {
 
 export const RECORD_CONTENT_TYPE = 'application/x-protobuf';
 
+/** The tenant of records without a tenant header (written by a plain Collector). */
+export const DEFAULT_TENANT = 'default';
+
+/** What the ingest knows about an accepted request that the records carry on. */
+export interface RecordOrigin {
+  /** Absent: the processor files the records under DEFAULT_TENANT. */
+  tenant?: string;
+  /** When the ingest received the request, unix nanoseconds. */
+  receivedNs: bigint;
+}
+
+/** An accepted OTLP request to turn into records (the ingest's OtlpExport is one). */
+export interface RecordSource<S extends Signal = Signal> extends RecordOrigin {
+  signal: S;
+  request: ExportRequestBySignal[S];
+}
+
+export function recordHeaders(origin: RecordOrigin): KafkaHeaders {
+  const headers: KafkaHeaders = {
+    [RECORD_HEADERS.receivedNs]: origin.receivedNs.toString(),
+    [RECORD_HEADERS.contentType]: RECORD_CONTENT_TYPE,
+  };
+  if (origin.tenant !== undefined) headers[RECORD_HEADERS.tenant] = origin.tenant;
+  return headers;
+}
+
 export function kafkaRecords(
-  item: OtlpExport,
+  item: RecordSource,
   topic: string,
   maxRecordBytes: number,
 ): OutgoingRecord[] {
-  const headers: KafkaHeaders = {
-    [RECORD_HEADERS.tenant]: item.tenant,
-    [RECORD_HEADERS.receivedNs]: item.receivedNs.toString(),
-    [RECORD_HEADERS.contentType]: RECORD_CONTENT_TYPE,
-  };
+  const headers = recordHeaders(item);
   return splitByResource(item.signal, item.request).flatMap(({ resource, request }) => {
     const key = resourceKey(resource);
     return encodeWithin(item.signal, request, maxRecordBytes).map((value) => ({
@@ -36,6 +59,33 @@ export function kafkaRecords(
       headers,
     }));
   });
+}
+
+/** A consumed record as the processor reads it. */
+export interface DecodedRecord<S extends Signal> {
+  request: ExportRequestBySignal[S];
+  tenant: string;
+  /** The ingest's receive time in unix ms; undefined when absent or malformed. */
+  receivedMs: number | undefined;
+}
+
+/** Throws an `invalid_argument` TelepipeError when the value is not a request of `signal`. */
+export function decodeRecord<S extends Signal>(
+  signal: S,
+  record: { value: Uint8Array | null; headers: Readonly<Record<string, string>> },
+): DecodedRecord<S> {
+  return {
+    request: decodeRequest(signal, record.value ?? new Uint8Array(0)),
+    tenant: record.headers[RECORD_HEADERS.tenant] || DEFAULT_TENANT,
+    receivedMs: receivedAt(record.headers),
+  };
+}
+
+/** The receive time header (unix ns) in ms; undefined when absent or malformed. */
+export function receivedAt(headers: Readonly<Record<string, string>>): number | undefined {
+  const header = headers[RECORD_HEADERS.receivedNs];
+  if (!header || !/^\d{1,20}$/.test(header)) return undefined;
+  return Number(BigInt(header) / 1_000_000n);
 }
 
 /** Encodes a single-resource request, halving it until every part fits in a record. */

@@ -3,15 +3,15 @@
 // deflate compressed, over HTTP/1.1 or HTTPS.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { BaseComponent } from '../../lib/component.ts';
 import { TelepipeError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import { encodeJsonResponse, encodeResponse } from '../../lib/otlp/codec.ts';
 import type { Signal } from '../../lib/otlp/types.ts';
-import { readBody, type BodyLimits } from './http-body.ts';
+import { readBody, type BodyLimits } from '../../lib/http/body.ts';
+import { listen, listeningPort } from '../../lib/http/server.ts';
 import type { BodyEncoding, ExportOutcome, Intake } from './intake.ts';
-import { countOutcome, hostAndPort, settledWithin, type ListenerConfig } from './listener.ts';
+import { countOutcome, settledWithin, type ListenerConfig } from './listener.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { httpErrorResponse, logLevel, type HttpReply } from './status.ts';
 
@@ -53,7 +53,7 @@ export class OtlpHttpReceiver extends BaseComponent {
 
   /** The port listened on (useful with port 0); 0 when not started. */
   port(): number {
-    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+    return listeningPort(this.server);
   }
 
   protected async onStart(): Promise<void> {
@@ -65,19 +65,16 @@ export class OtlpHttpReceiver extends BaseComponent {
     };
     const { tls } = this.config;
     const server = tls ? createHttpsServer(tls, onRequest) : createServer(onRequest);
-    const { host, port } = hostAndPort(this.config.address);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) =>
-        reject(
-          new TelepipeError(
-            'config',
-            `OTLP/HTTP cannot listen on ${this.config.address}: ${err.message}`,
-            { cause: err },
-          ),
+    await listen(
+      server,
+      this.config.address,
+      (err) =>
+        new TelepipeError(
+          'config',
+          `OTLP/HTTP cannot listen on ${this.config.address}: ${err.message}`,
+          { cause: err },
         ),
-      );
-      server.listen(port, host, resolve);
-    });
+    );
     this.server = server;
   }
 

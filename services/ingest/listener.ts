@@ -1,4 +1,4 @@
-// What the gRPC and HTTP receivers share: their listener config, address parsing, the
+// What the gRPC and HTTP receivers share: their listener config, the
 // counting of request outcomes, and a bounded wait used to drain calls on shutdown.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ComponentStats } from '../../lib/component.ts';
@@ -14,11 +14,6 @@ export interface ListenerConfig {
   retryAfterSeconds: number;
   /** How long shutdown waits for calls in progress before closing connections. */
   drainTimeoutMs: number;
-}
-
-export function hostAndPort(address: string): { host: string; port: number } {
-  const i = address.lastIndexOf(':');
-  return { host: address.slice(0, i) || '0.0.0.0', port: Number(address.slice(i + 1)) };
 }
 
 /** Items received, sent on (acknowledged by Kafka) and dropped (rejected as invalid). */

@@ -18,6 +18,12 @@ import { IngestMetrics } from './metrics.ts';
 import { TenantResolver } from './tenant.ts';
 import { readTlsKeyPair } from './tls.ts';
 
+/** What a 413 names: the keys to raise. */
+const BODY_LIMIT_KEYS = {
+  request: 'ingest.limits.maxRequestBytes',
+  decompressed: 'ingest.limits.maxDecompressedBytes',
+};
+
 export interface IngestReceivers {
   grpc: OtlpGrpcReceiver;
   http: OtlpHttpReceiver;
@@ -54,7 +60,11 @@ export function createReceivers(
       metrics,
     ),
     http: new OtlpHttpReceiver(
-      { ...listener, address: settings.http.address, limits: settings.limits },
+      {
+        ...listener,
+        address: settings.http.address,
+        limits: { ...settings.limits, configKeys: BODY_LIMIT_KEYS },
+      },
       intake,
       log,
       metrics,

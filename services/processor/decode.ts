@@ -6,16 +6,12 @@ import type { Logger } from 'pino';
 import { BaseComponent, type Consumer } from '../../lib/component.ts';
 import { asTelepipeError } from '../../lib/errors.ts';
 import type { PartitionBatch } from '../../lib/kafka/consumer.ts';
-import { decodeRequest } from '../../lib/otlp/codec.ts';
+import { decodeRecord, receivedAt } from '../../lib/otlp/kafka-records.ts';
 import type { Signal } from '../../lib/otlp/types.ts';
 import type { DeadLetterQueue, SourceRecord } from './deadletter.ts';
 import { buildRows } from './rows/index.ts';
 import type { RecordProcessor } from './stage.ts';
 import type { PartitionRows, RecordRows } from './writer.ts';
-
-export const TENANT_HEADER = 'telepipe-tenant';
-export const RECEIVED_HEADER = 'telepipe-received-ns';
-export const DEFAULT_TENANT = 'default';
 
 export interface OtlpDecodeStageConfig {
   /** Which signal each consumed topic carries. */
@@ -52,7 +48,7 @@ export class OtlpDecodeStage extends BaseComponent implements Consumer<Partition
     const rejected: { source: SourceRecord; error: unknown }[] = [];
     for (const record of batch.records) {
       const source: SourceRecord = { ...record, topic: batch.topic, partition: batch.partition };
-      const receivedMs = receivedAt(record.headers[RECEIVED_HEADER]);
+      const receivedMs = receivedAt(record.headers);
       try {
         const rows = await this.rowsOf(signal, source);
         records.push({ source, rows, receivedMs });
@@ -69,13 +65,10 @@ export class OtlpDecodeStage extends BaseComponent implements Consumer<Partition
   }
 
   private async rowsOf(signal: Signal, source: SourceRecord): Promise<RecordRows['rows']> {
-    const request = decodeRequest(signal, source.value ?? new Uint8Array(0));
+    const { request, tenant } = decodeRecord(signal, source);
     for (;;) {
       const result = await this.processor.process(signal, request);
-      if (result.ok) {
-        const tenantId = source.headers[TENANT_HEADER] || DEFAULT_TENANT;
-        return buildRows(signal, result.request, { tenantId });
-      }
+      if (result.ok) return buildRows(signal, result.request, { tenantId: tenant });
       const error = asTelepipeError(result.error);
       if (!error.retryable) throw error;
       this.log.warn(
@@ -85,10 +78,4 @@ export class OtlpDecodeStage extends BaseComponent implements Consumer<Partition
       await sleep(this.config.retryMs);
     }
   }
-}
-
-/** The ingest's receive time header (unix ns) in ms; undefined when absent or malformed. */
-function receivedAt(header: string | undefined): number | undefined {
-  if (!header || !/^\d{1,20}$/.test(header)) return undefined;
-  return Number(BigInt(header) / 1_000_000n);
 }

@@ -11,6 +11,7 @@ import { KafkaAdmin } from '../../lib/kafka/admin.ts';
 import type { OutgoingRecord } from '../../lib/kafka/client.ts';
 import { KafkaProducer } from '../../lib/kafka/producer.ts';
 import { encodeRequest } from '../../lib/otlp/codec.ts';
+import { recordHeaders } from '../../lib/otlp/kafka-records.ts';
 import { resourceKey } from '../../lib/otlp/resources.ts';
 import type { ExportRequestBySignal, Signal } from '../../lib/otlp/types.ts';
 import { migrate } from '../../lib/clickhouse/migrate.ts';
@@ -94,11 +95,10 @@ export function otlpRecord<S extends Signal>(
       : 'resourceLogs' in r
         ? r.resourceLogs[0]?.resource
         : r.resourceSpans[0]?.resource;
-  const headers: Record<string, string> = {
-    'telepipe-received-ns': (BigInt(Date.now()) * 1_000_000n).toString(),
-    'content-type': 'application/x-protobuf',
-  };
-  if (tenant) headers['telepipe-tenant'] = tenant;
+  const headers = recordHeaders({
+    receivedNs: BigInt(Date.now()) * 1_000_000n,
+    ...(tenant ? { tenant } : {}),
+  });
   return {
     topic: config.kafka.topics[signal],
     key: resourceKey(resourceOf(request)),

@@ -1,16 +1,23 @@
 // Reads an HTTP request body under three limits, all enforced while the bytes stream in:
 // its size on the wire, its size after gzip/deflate decompression (a 10 KB bomb never gets
-// to inflate to gigabytes), and the shared in-flight budget (the lease).
+// to inflate to gigabytes), and an optional shared budget (the ingest's in-flight lease).
+// The OTLP/HTTP receiver and the worker's JSON APIs read their bodies with it.
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createInflate } from 'node:zlib';
-import { invalidArgument, TelepipeError } from '../../lib/errors.ts';
-import type { Lease } from './limiter.ts';
+import { invalidArgument, TelepipeError } from '../errors.ts';
 
 export interface BodyLimits {
   maxRequestBytes: number;
   maxDecompressedBytes: number;
+  /** The config keys a 413 message names, so the operator knows what to raise. */
+  configKeys?: { request: string; decompressed: string };
+}
+
+/** Memory shared by concurrent requests; `grow` throws once the budget is spent. */
+export interface ByteBudget {
+  grow(bytes: number): void;
 }
 
 const DECOMPRESSORS: Record<string, (() => Transform) | undefined> = {
@@ -22,23 +29,24 @@ const DECOMPRESSORS: Record<string, (() => Transform) | undefined> = {
 export async function readBody(
   req: IncomingMessage,
   limits: BodyLimits,
-  lease: Lease,
+  budget?: ByteBudget,
 ): Promise<Buffer> {
+  const names = limitNames(limits);
   const declared = Number(req.headers['content-length']);
-  if (declared > limits.maxRequestBytes) throw tooLarge(WIRE, limits.maxRequestBytes);
+  if (declared > limits.maxRequestBytes) throw tooLarge(names.wire, limits.maxRequestBytes);
   const decompress = decompressorFor(req);
   const chunks: Buffer[] = [];
   let size = 0;
   const collect = async (body: AsyncIterable<Buffer>): Promise<void> => {
     for await (const chunk of body) {
-      lease.grow(chunk.length);
+      budget?.grow(chunk.length);
       size += chunk.length;
       chunks.push(chunk);
     }
   };
   // The request is piped into our own first stream, so that a failed pipeline destroys only
   // our streams, not the socket: the client still gets its 413 or 400 response.
-  const wire = byteLimit(WIRE, limits.maxRequestBytes);
+  const wire = byteLimit(names.wire, limits.maxRequestBytes);
   req.pipe(wire);
   // pipe() does not pass on a client that went away mid-body; without this the read would
   // wait forever and keep its share of the in-flight budget.
@@ -47,7 +55,7 @@ export async function readBody(
   });
   try {
     await (decompress
-      ? pipeline(wire, decompress(), byteLimit(DECOMPRESSED, limits.maxDecompressedBytes), collect)
+      ? pipeline(wire, decompress(), byteLimit(names.decompressed, limits.maxDecompressedBytes), collect)
       : pipeline(wire, collect));
   } catch (err) {
     req.unpipe(wire);
@@ -72,13 +80,15 @@ function decompressorFor(req: IncomingMessage): (() => Transform) | undefined {
 
 interface Limit {
   what: string;
-  configKey: string;
+  configKey: string | undefined;
 }
-const WIRE: Limit = { what: 'request body', configKey: 'ingest.limits.maxRequestBytes' };
-const DECOMPRESSED: Limit = {
-  what: 'decompressed body',
-  configKey: 'ingest.limits.maxDecompressedBytes',
-};
+
+function limitNames(limits: BodyLimits): { wire: Limit; decompressed: Limit } {
+  return {
+    wire: { what: 'request body', configKey: limits.configKeys?.request },
+    decompressed: { what: 'decompressed body', configKey: limits.configKeys?.decompressed },
+  };
+}
 
 /** A pass-through stream that fails once more than `max` bytes went through it. */
 function byteLimit(limit: Limit, max: number): Transform {
@@ -95,7 +105,7 @@ function byteLimit(limit: Limit, max: number): Transform {
 function tooLarge(limit: Limit, max: number): TelepipeError {
   return new TelepipeError(
     'payload_too_large',
-    `${limit.what} is larger than ${max} bytes (${limit.configKey})`,
+    `${limit.what} is larger than ${max} bytes${limit.configKey ? ` (${limit.configKey})` : ''}`,
   );
 }
 
