@@ -3,10 +3,9 @@
 // steps and resolves after `resolveSteps` consecutive normal steps; counting alerts the same way
 // here keeps the quality numbers honest about what an operator would be paged for.
 
-export interface AlertPolicy {
-  persistSteps: number;
-  resolveSteps: number;
-}
+import type { AlertPolicy } from '../lib/alerts/policy.ts';
+
+export type { AlertPolicy };
 
 /**
  * The worker's default alert timing, in time: an alert fires after 45 s of anomalous steps and

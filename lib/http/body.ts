@@ -55,7 +55,12 @@ export async function readBody(
   });
   try {
     await (decompress
-      ? pipeline(wire, decompress(), byteLimit(names.decompressed, limits.maxDecompressedBytes), collect)
+      ? pipeline(
+          wire,
+          decompress(),
+          byteLimit(names.decompressed, limits.maxDecompressedBytes),
+          collect,
+        )
       : pipeline(wire, collect));
   } catch (err) {
     req.unpipe(wire);

@@ -8,7 +8,8 @@
 import type { SignalSourceConfig } from '../../lib/config/sections/worker.ts';
 import type { OutboxAlert } from '../../lib/alertmanager/outbox.ts';
 import { seriesKey, type Channel, type SeriesId, type StepScore } from '../../models/index.ts';
-import { AlertStateMachine, type AlertPolicy, type AlertTransition } from './alert-state.ts';
+import type { AlertPolicy } from '../../lib/alerts/policy.ts';
+import { AlertStateMachine, type AlertTransition } from './alert-state.ts';
 import { alertPageLink } from './page.ts';
 import { coMovement, runbookHint, runbookUrl } from './runbook.ts';
 import type { SignalSources } from './samples.ts';

@@ -1,18 +1,14 @@
-// The alert lifecycle of one series, one call per scored step: an anomaly must persist for
-// `pendingSteps` consecutive steps before the alert fires (one odd step pages nobody), and a
-// firing alert resolves after `resolveSteps` consecutive normal steps (a single normal step
-// in the middle of an incident does not resolve and re-fire it). The models' alertEpisodes()
-// counts alerts the same way for the offline quality numbers.
+// The alert lifecycle of one series, one call per scored step, under an AlertPolicy
+// (lib/alerts/policy.ts): an anomaly must persist for `persistSteps` consecutive steps before
+// the alert fires, and a firing alert resolves after `resolveSteps` consecutive normal steps
+// (a single normal step in the middle of an incident does not resolve and re-fire it). The
+// models' alertEpisodes() counts alerts the same way for the offline quality numbers.
+import type { AlertPolicy } from '../../lib/alerts/policy.ts';
 
 export type AlertPhase = 'normal' | 'pending' | 'firing';
 
 /** What a step changed: `fired` and `resolved` are the transitions Alertmanager hears about. */
 export type AlertTransition = 'none' | 'fired' | 'resolved';
-
-export interface AlertPolicy {
-  pendingSteps: number;
-  resolveSteps: number;
-}
 
 export class AlertStateMachine {
   private current: AlertPhase = 'normal';
@@ -35,7 +31,7 @@ export class AlertStateMachine {
         }
         this.run = this.current === 'pending' ? this.run + 1 : 1;
         this.current = 'pending';
-        if (this.run < this.policy.pendingSteps) return 'none';
+        if (this.run < this.policy.persistSteps) return 'none';
         this.enter('firing');
         return 'fired';
       case 'firing':

@@ -143,10 +143,10 @@ export async function createWorkerService(
       sources: (id, atMs) => allSeriesReader.sourcesAt(id, atMs),
     },
   );
+  // The config names the policy's persistSteps after Alertmanager's pending phase.
+  const { pendingSteps, ...alerts } = w.alerts;
   const router = new AlertRouter(
-    {
-      ...w.alerts,
-    },
+    { ...alerts, persistSteps: pendingSteps },
     { sink: notifier, pageUrl: () => page.baseUrl() },
   );
   const loop = new ScoringLoop(

@@ -41,7 +41,7 @@ function setup() {
       alertname: 'GoRuntimeAnomaly',
       severity: 'warning',
       labels: { cluster: 'eu-1', service: 'must-not-win' },
-      pendingSteps: 2,
+      persistSteps: 2,
       resolveSteps: 2,
     },
     {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AlertStateMachine } from '../../../services/anomaly-worker/alert-state.ts';
 
 function run(flags: string, pendingSteps = 3, resolveSteps = 2): string[] {
-  const machine = new AlertStateMachine({ pendingSteps, resolveSteps });
+  const machine = new AlertStateMachine({ persistSteps: pendingSteps, resolveSteps });
   return [...flags].map((f) => {
     const t = machine.observe(f === '1');
     return t === 'none' ? machine.phase[0]! : t;

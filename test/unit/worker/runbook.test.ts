@@ -49,7 +49,7 @@ function fire(
       alertname: 'GoRuntimeAnomaly',
       severity: 'warning',
       labels: {},
-      pendingSteps: 1,
+      persistSteps: 1,
       resolveSteps: 1,
       ...config,
     },
