@@ -19,7 +19,7 @@ export interface Component {
 }
 
 /** The one narrow interface between stages: a stage hands a batch to the next one. */
-export interface Consumer<T> {
+export interface Downstream<T> {
   consume(item: T): Promise<void>;
 }
 

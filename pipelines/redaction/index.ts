@@ -1,6 +1,6 @@
 // Public API of the redaction engine, for the processor and the CLI.
 export { Redactor, type RedactorOptions } from './redactor.ts';
-export { RedactionStage, type RedactionStageOptions, type StageResult } from './stage.ts';
+export { RedactionStage, type RedactionStageOptions, type StageResult } from './redaction-stage.ts';
 export { Keyring, loadKeyring, generateKey, type KeyringSettings } from './keyring.ts';
 export {
   runRedactCommand,

@@ -3,7 +3,7 @@
 // partial success, then the hand-off to the one consumer (the Kafka exporter) with a
 // deadline. Errors are thrown as TelepipeErrors; the receivers map them to status codes.
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Consumer } from '../../lib/component.ts';
+import type { Downstream } from '../../lib/component.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import { decodeJsonRequest, decodeRequest } from '../../lib/otlp/codec.ts';
 import type { ExportPartialSuccess, ExportRequestBySignal, Signal } from '../../lib/otlp/types.ts';
@@ -43,7 +43,7 @@ export interface ExportOutcome {
 export interface IntakeOptions {
   tenants: TenantResolver;
   limiter: InFlightLimiter;
-  consumer: Consumer<OtlpExport>;
+  consumer: Downstream<OtlpExport>;
   ackTimeoutMs: number;
 }
 

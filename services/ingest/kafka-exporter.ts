@@ -1,7 +1,7 @@
 // The end of the ingest's data path: turns each accepted request into Kafka records (one
 // per resource) and resolves only when Kafka acknowledged all of them (acks=all,
 // idempotent). It makes sure the signal topics exist before it takes any request.
-import { BaseComponent, type Consumer } from '../../lib/component.ts';
+import { BaseComponent, type Downstream } from '../../lib/component.ts';
 import type { Config } from '../../lib/config/index.ts';
 import type { IngestConfig } from '../../lib/config/sections/ingest.ts';
 import { KafkaAdmin } from '../../lib/kafka/admin.ts';
@@ -18,7 +18,7 @@ export interface KafkaOtlpExporterConfig {
 
 const READINESS_TIMEOUT_MS = 2000;
 
-export class KafkaOtlpExporter extends BaseComponent implements Consumer<OtlpExport> {
+export class KafkaOtlpExporter extends BaseComponent implements Downstream<OtlpExport> {
   readonly name = 'kafka_otlp_exporter';
   private readonly admin: KafkaAdmin;
   private readonly producer: KafkaProducer;

@@ -7,7 +7,7 @@
 //
 // main.ts plugs in the KafkaOtlpExporter as the consumer; unit tests plug in a recorder.
 import type { Registry } from 'prom-client';
-import type { Consumer } from '../../lib/component.ts';
+import type { Downstream } from '../../lib/component.ts';
 import type { IngestConfig } from '../../lib/config/sections/ingest.ts';
 import type { Logger } from '../../lib/log.ts';
 import { OtlpGrpcReceiver } from './grpc-receiver.ts';
@@ -31,7 +31,7 @@ export interface IngestReceivers {
 
 export function createReceivers(
   settings: IngestConfig,
-  consumer: Consumer<OtlpExport>,
+  consumer: Downstream<OtlpExport>,
   log: Logger,
   registry: Registry,
 ): IngestReceivers {

@@ -6,9 +6,9 @@ import type { Config } from '../../lib/config/index.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { Service } from '../../lib/service.ts';
 import { createProcessorPipeline } from './pipeline.ts';
-import { passThroughProcessor, type RecordProcessor } from './stage.ts';
+import { passThroughProcessor, type RecordProcessor } from './record-processor.ts';
 
-export type { ProcessResult, RecordProcessor } from './stage.ts';
+export type { ProcessResult, RecordProcessor } from './record-processor.ts';
 
 export interface ProcessorServiceOptions {
   /** The processing stage (redaction); records pass through unchanged without one. */

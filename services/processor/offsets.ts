@@ -1,8 +1,8 @@
 // The writer's view of Kafka offsets, on top of the group consumer: commits (with the
 // next batch's end as commit metadata), the recorded batch end to replay after a crash,
 // seeks after a batch that could not be stored, and heartbeats during long retries.
-import type { CommittedOffset, KafkaConsumer } from '../../lib/kafka/consumer.ts';
-import type { OffsetCommitter } from './writer.ts';
+import type { CommittedOffset, KafkaGroupConsumer } from '../../lib/kafka/group-consumer.ts';
+import type { OffsetCommitter } from './clickhouse-writer.ts';
 
 const BATCH_END_PREFIX = 'telepipe-batch-end:';
 
@@ -20,7 +20,7 @@ export class KafkaOffsetCommitter implements OffsetCommitter {
   /** Partitions whose first batch since the assignment was already planned. */
   private planned = new Set<string>();
 
-  constructor(private readonly consumer: KafkaConsumer) {}
+  constructor(private readonly consumer: KafkaGroupConsumer) {}
 
   /** A new assignment starts from the committed offsets again. */
   reset(): void {

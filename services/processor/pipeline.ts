@@ -1,10 +1,10 @@
 // The processor's whole data path, in one place:
 //
-//   KafkaOtlpReceiver ──PartitionBatch──▶ OtlpDecodeStage ──PartitionRows──▶ ClickHouseWriter
+//   KafkaOtlpReceiver ──FetchedBatch──▶ OtlpDecodeStage ──PartitionRows──▶ ClickHouseWriter
 //   (consumer group:      (decode → RecordProcessor      (per-partition batches → one
 //    otlp_metrics,         (redaction) → neutral rows)     INSERT per table → commit offsets)
 //    otlp_logs, otlp_spans)        │                                 │
-//                                  └──── undecodable / refused ──────┴── rejected rows ──▶ DeadLetterQueue
+//                                  └──── undecodable / refused ──────┴── rejected rows ──▶ DeadLetterExporter
 //
 // Offsets flow back from the writer to Kafka (KafkaOffsetCommitter): a record's offset
 // is committed only after every row built from it is stored or it is dead-lettered.
@@ -12,23 +12,23 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Component } from '../../lib/component.ts';
 import type { Config } from '../../lib/config/index.ts';
-import { KafkaConsumer } from '../../lib/kafka/consumer.ts';
+import { KafkaGroupConsumer } from '../../lib/kafka/group-consumer.ts';
 import type { Signal } from '../../lib/otlp/types.ts';
 import type { ReadinessCheck } from '../../lib/service.ts';
-import { OtlpDecodeStage } from './decode.ts';
-import { DeadLetterQueue } from './deadletter.ts';
+import { OtlpDecodeStage } from './decode-stage.ts';
+import { DeadLetterExporter } from './dead-letter-exporter.ts';
 import { createProcessorMetrics } from './metrics.ts';
 import { KafkaOffsetCommitter } from './offsets.ts';
-import { KafkaOtlpReceiver } from './receiver.ts';
-import type { RecordProcessor } from './stage.ts';
-import { ClickHouseWriter, connectClickHouse } from './writer.ts';
+import { KafkaOtlpReceiver } from './kafka-receiver.ts';
+import type { RecordProcessor } from './record-processor.ts';
+import { ClickHouseWriter, connectClickHouse } from './clickhouse-writer.ts';
 
 export interface ProcessorPipeline {
   /** In start order; the service shuts them down in reverse. */
   components: Component[];
   readiness: Record<string, ReadinessCheck>;
   writer: ClickHouseWriter;
-  deadLetters: DeadLetterQueue;
+  deadLetters: DeadLetterExporter;
 }
 
 export function createProcessorPipeline(
@@ -42,7 +42,7 @@ export function createProcessorPipeline(
     settings.signals.map((signal) => [kafka.topics[signal], signal]),
   );
 
-  const consumer = new KafkaConsumer(kafka, log, {
+  const consumer = new KafkaGroupConsumer(kafka, log, {
     groupId: settings.groupId,
     topics: [...signalByTopic.keys()],
     fromBeginning: true,
@@ -51,7 +51,12 @@ export function createProcessorPipeline(
     maxBytesPerPartition: settings.maxBytesPerPartition,
   });
   const offsets = new KafkaOffsetCommitter(consumer);
-  const deadLetters = new DeadLetterQueue(kafka.topics.deadLetter, kafka, log, metrics.deadLetters);
+  const deadLetters = new DeadLetterExporter(
+    kafka.topics.deadLetter,
+    kafka,
+    log,
+    metrics.deadLetters,
+  );
 
   const writer = new ClickHouseWriter(
     {

@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '../../../lib/clickhouse/client.ts';
 import type { Service } from '../../../lib/service.ts';
 import { EXAMPLE_QUERIES } from '../../../lib/clickhouse/queries.ts';
-import { ERROR_HEADER, ERROR_REASON_HEADER } from '../../../services/processor/deadletter.ts';
+import {
+  ERROR_HEADER,
+  ERROR_REASON_HEADER,
+} from '../../../services/processor/dead-letter-exporter.ts';
 import {
   count,
   deleteTopics,

@@ -2,8 +2,8 @@
 // database, consumer group), the migrated database, and the in-process service.
 import { pino } from 'pino';
 import type { Config } from '../../../lib/config/index.ts';
-import type { IncomingRecord } from '../../../lib/kafka/consumer.ts';
-import { KafkaConsumer } from '../../../lib/kafka/consumer.ts';
+import type { IncomingRecord } from '../../../lib/kafka/group-consumer.ts';
+import { KafkaGroupConsumer } from '../../../lib/kafka/group-consumer.ts';
 import type { Service } from '../../../lib/service.ts';
 import { waitUntil } from '../../../infra/stack/processes.ts';
 import { createProcessorService } from '../../../services/processor/main.ts';
@@ -65,7 +65,7 @@ export async function readTopic(
   timeoutMs = 60_000,
 ): Promise<IncomingRecord[]> {
   const records: IncomingRecord[] = [];
-  const consumer = new KafkaConsumer(config.kafka, pino({ level: 'silent' }), {
+  const consumer = new KafkaGroupConsumer(config.kafka, pino({ level: 'silent' }), {
     groupId: `test_reader_${uniqueSuffix()}`,
     topics: [topic],
     fromBeginning: true,

@@ -11,7 +11,7 @@ import {
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { Registry } from 'prom-client';
-import type { Consumer } from '../../../lib/component.ts';
+import type { Downstream } from '../../../lib/component.ts';
 import { parseConfig } from '../../../lib/config/index.ts';
 import { unavailable } from '../../../lib/errors.ts';
 import type { OutgoingRecord } from '../../../lib/kafka/client.ts';
@@ -151,7 +151,7 @@ export type ConsumerMode = 'ack' | 'slow' | 'fail' | 'hang';
  * Stands in for the Kafka exporter: encodes the records, then acks (at once, or after
  * 300 ms when `slow`), fails, or waits out the deadline.
  */
-export class RecordingConsumer implements Consumer<OtlpExport> {
+export class RecordingConsumer implements Downstream<OtlpExport> {
   readonly exports: OtlpExport[] = [];
   readonly records: OutgoingRecord[] = [];
   mode: ConsumerMode = 'ack';

@@ -1,6 +1,6 @@
 // The batch end recorded with a commit, which makes a replay cut the same batches.
 import { describe, expect, it } from 'vitest';
-import type { CommittedOffset, KafkaConsumer } from '../../../lib/kafka/consumer.ts';
+import type { CommittedOffset, KafkaGroupConsumer } from '../../../lib/kafka/group-consumer.ts';
 import {
   batchEndMetadata,
   KafkaOffsetCommitter,
@@ -22,7 +22,7 @@ function fakeConsumer(committed: CommittedOffset[]) {
     },
     seek: (...args: unknown[]) => seeks.push(args),
     heartbeat: () => Promise.resolve(),
-  } as unknown as KafkaConsumer;
+  } as unknown as KafkaGroupConsumer;
   return { consumer, commits, seeks, fetches: () => fetches };
 }
 

@@ -7,14 +7,17 @@ import { describe, expect, it } from 'vitest';
 import type { EncodedInsert } from '../../../lib/clickhouse/client.ts';
 import { Dialect, type DialectName } from '../../../lib/clickhouse/dialect.ts';
 import { invalidArgument, unavailable } from '../../../lib/errors.ts';
-import type { DeadLetterQueue, SourceRecord } from '../../../services/processor/deadletter.ts';
+import type {
+  DeadLetterExporter,
+  SourceRecord,
+} from '../../../services/processor/dead-letter-exporter.ts';
 import { createProcessorMetrics } from '../../../services/processor/metrics.ts';
 import { buildRows } from '../../../services/processor/rows/index.ts';
 import {
   ClickHouseWriter,
   type OffsetCommitter,
   type RecordRows,
-} from '../../../services/processor/writer.ts';
+} from '../../../services/processor/clickhouse-writer.ts';
 import { logsRequest, metricsRequest, SEC } from '../../support/clickhouseFixtures.ts';
 
 const T0 = 1_700_000_000n * SEC;
@@ -58,7 +61,7 @@ function harness(options: {
       deadLettered.push(...records.map((r) => r.source.offset));
       return Promise.resolve();
     },
-  } as unknown as DeadLetterQueue;
+  } as unknown as DeadLetterExporter;
   const writer = new ClickHouseWriter(
     {
       database: 'db',

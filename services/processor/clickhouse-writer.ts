@@ -20,11 +20,11 @@ import {
 import type { Dialect } from '../../lib/clickhouse/dialect.ts';
 import { rowEncoder, type InsertFormat, type RowEncoder } from '../../lib/clickhouse/formats.ts';
 import { RowBinaryWriter } from '../../lib/clickhouse/rowbinary.ts';
-import { BaseComponent, type Consumer } from '../../lib/component.ts';
+import { BaseComponent, type Downstream } from '../../lib/component.ts';
 import { asTelepipeError } from '../../lib/errors.ts';
 import { requireCurrentSchema } from '../../lib/clickhouse/migrate.ts';
 import { OTEL_TABLES, type OtelTableName } from '../../lib/clickhouse/tables.ts';
-import type { DeadLetterQueue, SourceRecord } from './deadletter.ts';
+import type { DeadLetterExporter, SourceRecord } from './dead-letter-exporter.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import type { RowsByTable } from './rows/index.ts';
 import { SerialQueue } from './serial.ts';
@@ -131,7 +131,7 @@ class PartitionState {
   ) {}
 }
 
-export class ClickHouseWriter extends BaseComponent implements Consumer<PartitionRows> {
+export class ClickHouseWriter extends BaseComponent implements Downstream<PartitionRows> {
   readonly name = 'clickhouse_writer';
   private readonly partitions = new Map<string, PartitionState>();
   private readonly encoders = new Map<OtelTableName, { columns: string[]; encode: RowEncoder }>();
@@ -142,7 +142,7 @@ export class ClickHouseWriter extends BaseComponent implements Consumer<Partitio
     private readonly config: ClickHouseWriterConfig,
     private readonly connect: () => Promise<InsertTarget>,
     private readonly committer: OffsetCommitter,
-    private readonly deadLetters: DeadLetterQueue,
+    private readonly deadLetters: DeadLetterExporter,
     private readonly metrics: ProcessorMetrics,
     private readonly log: Logger,
   ) {

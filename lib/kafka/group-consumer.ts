@@ -3,7 +3,7 @@
 // optionally with metadata (the processor records its next batch's end there, so a replay
 // after a crash cuts the same batches). Partitions are handed over one batch at a time,
 // several partitions in parallel.
-import type { Admin, Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
+import type { Admin, Consumer as KafkajsConsumer, EachBatchPayload, IHeaders } from 'kafkajs';
 import type { Logger } from 'pino';
 import { unavailable } from '../errors.ts';
 import { createKafkaClient, type KafkaConfig } from './client.ts';
@@ -15,7 +15,7 @@ export interface IncomingRecord {
   headers: Record<string, string>;
 }
 
-export interface PartitionBatch {
+export interface FetchedBatch {
   topic: string;
   partition: number;
   records: IncomingRecord[];
@@ -35,7 +35,7 @@ export interface Assignment {
   partitions: number[];
 }
 
-export interface KafkaConsumerOptions {
+export interface KafkaGroupConsumerOptions {
   groupId: string;
   topics: string[];
   /** Where a group without committed offsets starts; true never skips data. */
@@ -45,10 +45,10 @@ export interface KafkaConsumerOptions {
   maxBytesPerPartition: number;
 }
 
-export type BatchHandler = (batch: PartitionBatch) => Promise<void>;
+export type BatchHandler = (batch: FetchedBatch) => Promise<void>;
 
-export class KafkaConsumer {
-  private readonly consumer: Consumer;
+export class KafkaGroupConsumer {
+  private readonly consumer: KafkajsConsumer;
   private readonly admin: Admin;
   private adminConnected: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
@@ -59,7 +59,7 @@ export class KafkaConsumer {
   constructor(
     private readonly config: KafkaConfig,
     private readonly log: Logger,
-    private readonly options: KafkaConsumerOptions,
+    private readonly options: KafkaGroupConsumerOptions,
   ) {
     this.consumer = createKafkaClient(config, log, 'consumer').consumer({
       groupId: options.groupId,

@@ -3,15 +3,15 @@
 // acknowledged by Kafka) before the batch moves on, so its offset can be committed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { BaseComponent, type Consumer } from '../../lib/component.ts';
+import { BaseComponent, type Downstream } from '../../lib/component.ts';
 import { asTelepipeError } from '../../lib/errors.ts';
-import type { PartitionBatch } from '../../lib/kafka/consumer.ts';
+import type { FetchedBatch } from '../../lib/kafka/group-consumer.ts';
 import { decodeRecord, receivedAt } from '../../lib/otlp/kafka-records.ts';
 import type { Signal } from '../../lib/otlp/types.ts';
-import type { DeadLetterQueue, SourceRecord } from './deadletter.ts';
+import type { DeadLetterExporter, SourceRecord } from './dead-letter-exporter.ts';
 import { buildRows } from './rows/index.ts';
-import type { RecordProcessor } from './stage.ts';
-import type { PartitionRows, RecordRows } from './writer.ts';
+import type { RecordProcessor } from './record-processor.ts';
+import type { PartitionRows, RecordRows } from './clickhouse-writer.ts';
 
 export interface OtlpDecodeStageConfig {
   /** Which signal each consumed topic carries. */
@@ -20,14 +20,14 @@ export interface OtlpDecodeStageConfig {
   retryMs: number;
 }
 
-export class OtlpDecodeStage extends BaseComponent implements Consumer<PartitionBatch> {
+export class OtlpDecodeStage extends BaseComponent implements Downstream<FetchedBatch> {
   readonly name = 'otlp_decode_stage';
 
   constructor(
     private readonly config: OtlpDecodeStageConfig,
     private readonly processor: RecordProcessor,
-    private readonly deadLetters: DeadLetterQueue,
-    private readonly next: Consumer<PartitionRows>,
+    private readonly deadLetters: DeadLetterExporter,
+    private readonly next: Downstream<PartitionRows>,
     private readonly log: Logger,
   ) {
     super();
@@ -41,7 +41,7 @@ export class OtlpDecodeStage extends BaseComponent implements Consumer<Partition
     return Promise.resolve();
   }
 
-  async consume(batch: PartitionBatch): Promise<void> {
+  async consume(batch: FetchedBatch): Promise<void> {
     const signal = this.config.signalByTopic.get(batch.topic);
     if (!signal) throw new Error(`no signal configured for topic ${batch.topic}`);
     const records: RecordRows[] = [];

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import type { KafkaConfig, KafkaHeaders } from '../../lib/kafka/client.ts';
-import type { IncomingRecord } from '../../lib/kafka/consumer.ts';
+import type { IncomingRecord } from '../../lib/kafka/group-consumer.ts';
 import { KafkaProducer } from '../../lib/kafka/producer.ts';
 import { asTelepipeError } from '../../lib/errors.ts';
 import { BaseComponent } from '../../lib/component.ts';
@@ -20,7 +20,7 @@ export interface SourceRecord extends IncomingRecord {
 export const ERROR_HEADER = 'telepipe-error';
 export const ERROR_REASON_HEADER = 'telepipe-error-reason';
 
-export class DeadLetterQueue extends BaseComponent {
+export class DeadLetterExporter extends BaseComponent {
   readonly name = 'dead_letter_exporter';
   private readonly producer: KafkaProducer;
 

@@ -3,8 +3,8 @@
 // on shutdown the receiver stops fetching, lets the writer store and commit what it
 // holds, then leaves the group.
 import type { Logger } from 'pino';
-import { BaseComponent, type Consumer } from '../../lib/component.ts';
-import type { KafkaConsumer, PartitionBatch } from '../../lib/kafka/consumer.ts';
+import { BaseComponent, type Downstream } from '../../lib/component.ts';
+import type { KafkaGroupConsumer, FetchedBatch } from '../../lib/kafka/group-consumer.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 
 export interface KafkaOtlpReceiverHooks {
@@ -16,8 +16,8 @@ export class KafkaOtlpReceiver extends BaseComponent {
   readonly name = 'kafka_otlp_receiver';
 
   constructor(
-    private readonly consumer: KafkaConsumer,
-    private readonly next: Consumer<PartitionBatch>,
+    private readonly consumer: KafkaGroupConsumer,
+    private readonly next: Downstream<FetchedBatch>,
     private readonly hooks: KafkaOtlpReceiverHooks,
     private readonly metrics: ProcessorMetrics,
     private readonly log: Logger,
@@ -29,7 +29,7 @@ export class KafkaOtlpReceiver extends BaseComponent {
     await this.consumer.start((batch) => this.receive(batch));
   }
 
-  private async receive(batch: PartitionBatch): Promise<void> {
+  private async receive(batch: FetchedBatch): Promise<void> {
     this.counters.received += batch.records.length;
     const last = batch.records[batch.records.length - 1]?.offset ?? -1;
     this.metrics.consumerLag.set(
