@@ -28,7 +28,6 @@ import type { ExportRequestBySignal, Signal } from '../lib/otlp/types.ts';
 import { OTEL_TABLES, type OtelTableName } from '../lib/clickhouse/tables.ts';
 import { createProcessorService } from '../services/processor/main.ts';
 import { buildRows } from '../services/processor/rows/index.ts';
-import { RedactionStage } from '../pipelines/redaction/index.ts';
 import {
   count,
   createTopics,
@@ -283,13 +282,12 @@ async function throughput(
   redaction: boolean,
 ) {
   await produce(config, recs); // backlog first: measures the processor, not the producer
-  const service = createProcessorService(config, {
-    logger: pino({ level: 'warn' }),
-    ...(redaction ? { processor: new RedactionStage(config.redaction) } : {}),
-  });
   const cpu0 = process.cpuUsage();
   const started = performance.now();
-  await service.start();
+  const { service } = await createProcessorService(
+    { ...config, redaction: { ...config.redaction, enabled: redaction } },
+    { logger: pino({ level: 'warn' }) },
+  );
   let stored = 0;
   while (stored < expected && performance.now() - started < 300_000) {
     await sleep(100);
@@ -319,8 +317,7 @@ async function freshness(
   ratePerSec: number,
   seconds: number,
 ) {
-  const service = createProcessorService(config, { logger: pino({ level: 'warn' }) });
-  await service.start();
+  const { service } = await createProcessorService(config, { logger: pino({ level: 'warn' }) });
   await sleep(5000); // let the consumer join its group before the clock starts
   const db = config.clickhouse.database;
   const pending = new Map<string, number>(); // marker of a record's first row → produced at (ms)

@@ -54,8 +54,8 @@ program
   .description('run the stream processor: Kafka → redaction → ClickHouse')
   .action(
     action(async () => {
-      const { startProcessor } = await import('./pipeline.ts');
-      (await startProcessor(config())).handleSignals();
+      const { runProcessor } = await import('../services/processor/main.ts');
+      await runProcessor(config());
     }),
   );
 program

@@ -13,36 +13,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Counter } from 'prom-client';
 import type { Config } from '../lib/config/index.ts';
-import type { Service } from '../lib/service.ts';
 import { runMigrations } from '../lib/clickhouse/migrate.ts';
 import { stackDown, stackStatus, stackUp } from '../infra/stack/stack.ts';
 import { REPO_ROOT } from '../infra/stack/servers.ts';
 import { createIngestService } from '../services/ingest/main.ts';
 import { createWorkerService } from '../services/anomaly-worker/main.ts';
 import { createProcessorService } from '../services/processor/main.ts';
-import { generateKey, RedactionStage } from '../pipelines/redaction/index.ts';
-
-/** The processor with the redaction stage plugged in, started; its metrics count redactions by type. */
-export async function startProcessor(config: Config): Promise<Service> {
-  const redaction = new RedactionStage(config.redaction);
-  const service = createProcessorService(config, { processor: redaction });
-  for (const warning of redaction.warnings) service.log.warn(warning);
-  new Counter({
-    name: 'telepipe_redactions_total',
-    help: 'Values redacted by the processor, by type of personal data',
-    labelNames: ['type'],
-    registers: [service.registry],
-    collect() {
-      this.reset();
-      for (const [type, count] of Object.entries(redaction.countsByType()))
-        this.inc({ type }, count);
-    },
-  });
-  await service.start();
-  return service;
-}
+import { generateKey } from '../pipelines/redaction/index.ts';
 
 export interface RunAllOptions {
   /** Bring the local stack up first (and stop what this run started on exit). */
@@ -58,7 +36,7 @@ export async function runAll(config: Config, options: RunAllOptions): Promise<vo
   say(`ClickHouse schema version ${migration.version} (${migration.dialect} dialect)`);
 
   const ingest = await createIngestService(config);
-  const processor = await startProcessor(config);
+  const processor = await createProcessorService(config);
   const worker = await createWorkerService(config);
   const example = options.example ? await startExampleService(ingest.grpcPort()) : undefined;
   printWhereToLook(
@@ -75,7 +53,7 @@ export async function runAll(config: Config, options: RunAllOptions): Promise<vo
     // and the processor drains what Kafka holds after the ingest stopped.
     if (example) await stopChild(example, 20_000);
     await ingest.service.shutdown();
-    await processor.shutdown();
+    await processor.service.shutdown();
     await worker.service.shutdown();
     if (startedServers.length > 0) await stackDown(config, say, startedServers);
   };

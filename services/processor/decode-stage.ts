@@ -1,17 +1,17 @@
-// OtlpDecodeStage: Kafka record → OTLP request → processing stage (redaction) → neutral
-// rows. A record that does not decode or that the stage refuses is dead-lettered (and
-// acknowledged by Kafka) before the batch moves on, so its offset can be committed.
+// OtlpDecodeStage: Kafka record → OTLP request (the record contract, lib/otlp/kafka-records.ts)
+// → processing stage (redaction) → neutral rows. A record that does not decode or that the
+// stage refuses is reported rejected to its finalizer (the source dead-letters it) and goes
+// on without rows, so the writer's delivery of the batch still covers its position.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { BaseComponent, type Downstream } from '../../lib/component.ts';
 import { asTelepipeError } from '../../lib/errors.ts';
-import type { FetchedBatch } from '../../lib/kafka/group-consumer.ts';
 import { decodeRecord, receivedAt } from '../../lib/otlp/kafka-records.ts';
+import type { IncomingRecord } from '../../lib/kafka/group-consumer.ts';
 import type { Signal } from '../../lib/otlp/types.ts';
-import type { DeadLetterExporter, SourceRecord } from './dead-letter-exporter.ts';
-import { buildRows } from './rows/index.ts';
+import type { RecordRows, RowsBatch, SourceBatch } from './acknowledgements.ts';
 import type { RecordProcessor } from './record-processor.ts';
-import type { PartitionRows, RecordRows } from './clickhouse-writer.ts';
+import { buildRows } from './rows/index.ts';
 
 export interface OtlpDecodeStageConfig {
   /** Which signal each consumed topic carries. */
@@ -20,14 +20,13 @@ export interface OtlpDecodeStageConfig {
   retryMs: number;
 }
 
-export class OtlpDecodeStage extends BaseComponent implements Downstream<FetchedBatch> {
+export class OtlpDecodeStage extends BaseComponent implements Downstream<SourceBatch> {
   readonly name = 'otlp_decode_stage';
 
   constructor(
     private readonly config: OtlpDecodeStageConfig,
     private readonly processor: RecordProcessor,
-    private readonly deadLetters: DeadLetterExporter,
-    private readonly next: Downstream<PartitionRows>,
+    private readonly next: Downstream<RowsBatch>,
     private readonly log: Logger,
   ) {
     super();
@@ -41,38 +40,42 @@ export class OtlpDecodeStage extends BaseComponent implements Downstream<Fetched
     return Promise.resolve();
   }
 
-  async consume(batch: FetchedBatch): Promise<void> {
+  async consume(batch: SourceBatch): Promise<void> {
     const signal = this.config.signalByTopic.get(batch.topic);
     if (!signal) throw new Error(`no signal configured for topic ${batch.topic}`);
     const records: RecordRows[] = [];
-    const rejected: { source: SourceRecord; error: unknown }[] = [];
+    let rejected = 0;
     for (const record of batch.records) {
-      const source: SourceRecord = { ...record, topic: batch.topic, partition: batch.partition };
-      const receivedMs = receivedAt(record.headers);
+      const position = record.offset;
       try {
-        const rows = await this.rowsOf(signal, source);
-        records.push({ source, rows, receivedMs });
+        const { rows, receivedMs } = await this.rowsOf(signal, record);
+        records.push({ position, rows, receivedMs });
       } catch (error) {
-        rejected.push({ source, error });
-        records.push({ source, rows: {}, receivedMs });
+        await batch.finalizer.rejected(position, error);
+        rejected += 1;
+        records.push({ position, rows: {}, receivedMs: receivedAt(record.headers) });
       }
     }
-    await this.deadLetters.send(rejected);
     this.counters.received += batch.records.length;
-    this.counters.dropped += rejected.length;
-    this.counters.sent += batch.records.length - rejected.length;
-    await this.next.consume({ topic: batch.topic, partition: batch.partition, records });
+    this.counters.dropped += rejected;
+    this.counters.sent += batch.records.length - rejected;
+    await this.next.consume({ records, finalizer: batch.finalizer });
   }
 
-  private async rowsOf(signal: Signal, source: SourceRecord): Promise<RecordRows['rows']> {
-    const { request, tenant } = decodeRecord(signal, source);
+  private async rowsOf(
+    signal: Signal,
+    record: IncomingRecord,
+  ): Promise<Omit<RecordRows, 'position'>> {
+    const { request, tenant, receivedMs } = decodeRecord(signal, record);
     for (;;) {
       const result = await this.processor.process(signal, request);
-      if (result.ok) return buildRows(signal, result.request, { tenantId: tenant });
+      if (result.ok) {
+        return { rows: buildRows(signal, result.request, { tenantId: tenant }), receivedMs };
+      }
       const error = asTelepipeError(result.error);
       if (!error.retryable) throw error;
       this.log.warn(
-        { err: error, offset: source.offset },
+        { err: error, offset: record.offset },
         'processing stage unavailable; retrying',
       );
       await sleep(this.config.retryMs);

@@ -1,52 +1,87 @@
-// KafkaOtlpReceiver: the consumer-group member that reads the OTLP topics and hands each
-// partition batch downstream. Offsets are committed by the writer once rows are stored;
-// on shutdown the receiver stops fetching, lets the writer store and commit what it
-// holds, then leaves the group.
+// KafkaOtlpReceiver: the source. A consumer-group member that reads the OTLP topics and
+// hands each fetched batch downstream with its partition's Finalizer (kafka-finalizer.ts):
+// what downstream reports delivered is committed, what it reports rejected goes to the
+// dead-letter topic, what it asks to retry is fetched again. On shutdown the receiver stops
+// fetching, lets downstream store and finalize what it holds, then leaves the group.
 import type { Logger } from 'pino';
 import { BaseComponent, type Downstream } from '../../lib/component.ts';
-import type { KafkaGroupConsumer, FetchedBatch } from '../../lib/kafka/group-consumer.ts';
+import type { FetchedBatch, KafkaGroupConsumer } from '../../lib/kafka/group-consumer.ts';
+import type { SourceBatch } from './acknowledgements.ts';
+import type { DeadLetterExporter } from './dead-letter-exporter.ts';
+import { PartitionFinalizer } from './kafka-finalizer.ts';
 import type { ProcessorMetrics } from './metrics.ts';
+import { KafkaOffsetCommitter } from './offsets.ts';
 
-export interface KafkaOtlpReceiverHooks {
-  /** Stores and commits everything received so far (called with fetching paused). */
-  flush(): Promise<void>;
+export interface KafkaOtlpReceiverDeps {
+  consumer: KafkaGroupConsumer;
+  deadLetters: DeadLetterExporter;
+  next: Downstream<SourceBatch>;
+  /** Stores everything handed downstream so far (called with fetching paused). */
+  flushDownstream(): Promise<void>;
+  /** Backoff while the dead-letter topic or a commit cannot be written. */
+  retry: { initialMs: number; maxMs: number };
+  metrics: ProcessorMetrics;
+  log: Logger;
 }
 
 export class KafkaOtlpReceiver extends BaseComponent {
   readonly name = 'kafka_otlp_receiver';
+  private readonly offsets: KafkaOffsetCommitter;
+  private readonly finalizers = new Map<string, PartitionFinalizer>();
+  private closing = false;
 
-  constructor(
-    private readonly consumer: KafkaGroupConsumer,
-    private readonly next: Downstream<FetchedBatch>,
-    private readonly hooks: KafkaOtlpReceiverHooks,
-    private readonly metrics: ProcessorMetrics,
-    private readonly log: Logger,
-  ) {
+  constructor(private readonly deps: KafkaOtlpReceiverDeps) {
     super();
+    this.offsets = new KafkaOffsetCommitter(deps.consumer);
+    deps.consumer.onAssignment(() => {
+      // A new assignment starts from the committed offsets again.
+      this.offsets.reset();
+      for (const finalizer of this.finalizers.values()) finalizer.forget();
+    });
   }
 
   protected async onStart(): Promise<void> {
-    await this.consumer.start((batch) => this.receive(batch));
+    this.closing = false;
+    await this.deps.consumer.start((batch) => this.receive(batch));
   }
 
   private async receive(batch: FetchedBatch): Promise<void> {
     this.counters.received += batch.records.length;
     const last = batch.records[batch.records.length - 1]?.offset ?? -1;
-    this.metrics.consumerLag.set(
+    this.deps.metrics.consumerLag.set(
       { topic: batch.topic, partition: String(batch.partition) },
       Math.max(0, batch.highWatermark - last - 1),
     );
-    await this.next.consume(batch);
+    const finalizer = this.finalizer(batch.topic, batch.partition);
+    finalizer.track(batch.records);
+    await this.deps.next.consume({ topic: batch.topic, records: batch.records, finalizer });
     this.counters.sent += batch.records.length;
   }
 
-  protected async onShutdown(): Promise<void> {
-    await this.consumer.pauseAndDrain();
-    try {
-      await this.hooks.flush();
-    } catch (err) {
-      this.log.warn({ err }, 'final flush failed; uncommitted records will be re-read');
+  private finalizer(topic: string, partition: number): PartitionFinalizer {
+    const key = `${topic}:${partition}`;
+    let finalizer = this.finalizers.get(key);
+    if (!finalizer) {
+      finalizer = new PartitionFinalizer(topic, partition, {
+        offsets: this.offsets,
+        deadLetters: this.deps.deadLetters,
+        retry: this.deps.retry,
+        stopping: () => this.closing,
+        log: this.deps.log,
+      });
+      this.finalizers.set(key, finalizer);
     }
-    await this.consumer.stop();
+    return finalizer;
+  }
+
+  protected async onShutdown(): Promise<void> {
+    await this.deps.consumer.pauseAndDrain();
+    try {
+      await this.deps.flushDownstream();
+    } catch (err) {
+      this.deps.log.warn({ err }, 'final flush failed; uncommitted records will be re-read');
+    }
+    this.closing = true;
+    await this.deps.consumer.stop();
   }
 }

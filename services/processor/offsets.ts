@@ -1,8 +1,19 @@
-// The writer's view of Kafka offsets, on top of the group consumer: commits (with the
-// next batch's end as commit metadata), the recorded batch end to replay after a crash,
+// Kafka offsets for the receiver's finalizers, on top of the group consumer: commits (with
+// the next batch's end as commit metadata), the recorded batch end to replay after a crash,
 // seeks after a batch that could not be stored, and heartbeats during long retries.
 import type { CommittedOffset, KafkaGroupConsumer } from '../../lib/kafka/group-consumer.ts';
-import type { OffsetCommitter } from './clickhouse-writer.ts';
+
+/** Offset bookkeeping the partition finalizers need from the Kafka side. */
+export interface OffsetCommitter {
+  /** Commits `offset` (the next to read); `batchEnd` records the batch about to be inserted. */
+  commit(topic: string, partition: number, offset: number, batchEnd?: number): Promise<void>;
+  /** The batch end recorded with committed offset `offset`, after a crash mid-batch. */
+  recordedBatchEnd(topic: string, partition: number, offset: number): Promise<number | undefined>;
+  /** Restarts fetching the partition at `offset` (after a batch could not be stored). */
+  seek(topic: string, partition: number, offset: number): void;
+  /** Keeps the group membership alive during long retries; throws once a rebalance started. */
+  heartbeat(): Promise<void>;
+}
 
 const BATCH_END_PREFIX = 'telepipe-batch-end:';
 

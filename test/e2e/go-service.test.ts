@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcessor } from '../../cli/pipeline.ts';
+import { startProcessor } from '../support/processor.ts';
 import { createClickHouseClient, selectRows } from '../../lib/clickhouse/client.ts';
 import type { Service } from '../../lib/service.ts';
 import { runMigrations } from '../../lib/clickhouse/migrate.ts';

@@ -6,12 +6,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startProcessor } from '../../cli/pipeline.ts';
 import { createClickHouseClient } from '../../lib/clickhouse/client.ts';
 import type { Service } from '../../lib/service.ts';
 import { runMigrations } from '../../lib/clickhouse/migrate.ts';
 import { createIngestService } from '../../services/ingest/main.ts';
 import { createWorkerService } from '../../services/anomaly-worker/main.ts';
+import { createProcessorService } from '../../services/processor/main.ts';
 import { testConfig } from '../support/stack.ts';
 
 const config = testConfig();
@@ -27,7 +27,7 @@ const services: Service[] = [];
 
 const factories: Record<string, () => Promise<Service>> = {
   ingest: async () => (await createIngestService(config)).service,
-  processor: () => startProcessor(config),
+  processor: async () => (await createProcessorService(config)).service,
   worker: async () => (await createWorkerService(config)).service,
 };
 

@@ -6,9 +6,10 @@ import type { IncomingRecord } from '../../../lib/kafka/group-consumer.ts';
 import { KafkaGroupConsumer } from '../../../lib/kafka/group-consumer.ts';
 import type { Service } from '../../../lib/service.ts';
 import { waitUntil } from '../../../infra/stack/processes.ts';
-import { createProcessorService } from '../../../services/processor/main.ts';
 import { createTopics, migrateTestDatabase } from '../../support/clickhouse.ts';
 import { testConfig, uniqueSuffix } from '../../support/stack.ts';
+
+export { startProcessor } from '../../support/processor.ts';
 
 export function processorTestConfig(overrides: Partial<Config['processor']> = {}): Config {
   const config = testConfig();
@@ -26,14 +27,6 @@ export function processorTestConfig(overrides: Partial<Config['processor']> = {}
 export async function prepare(config: Config): Promise<void> {
   await createTopics(config);
   await migrateTestDatabase(config);
-}
-
-export async function startProcessor(config: Config): Promise<Service> {
-  const service = createProcessorService(config, {
-    logger: pino({ level: process.env.TEST_LOG ?? 'silent' }),
-  });
-  await service.start();
-  return service;
 }
 
 export async function admin(

@@ -1,4 +1,5 @@
-// ClickHouseWriter against an in-memory insert target: batching by rows and age, one
+// ClickHouseWriter against an in-memory insert target, acknowledging to the receiver's real
+// partition finalizer over a recording offset committer: batching by rows and age, one
 // INSERT per table per batch, commits only after the inserts, the recorded batch end
 // that makes a replay repeat the same tokens, retries, and bisection of rejected rows.
 import { pino } from 'pino';
@@ -7,23 +8,21 @@ import { describe, expect, it } from 'vitest';
 import type { EncodedInsert } from '../../../lib/clickhouse/client.ts';
 import { Dialect, type DialectName } from '../../../lib/clickhouse/dialect.ts';
 import { invalidArgument, unavailable } from '../../../lib/errors.ts';
-import type {
-  DeadLetterExporter,
-  SourceRecord,
-} from '../../../services/processor/dead-letter-exporter.ts';
+import type { RecordRows, RowsBatch } from '../../../services/processor/acknowledgements.ts';
+import { ClickHouseWriter } from '../../../services/processor/clickhouse-writer.ts';
+import type { SourceRecord } from '../../../services/processor/dead-letter-exporter.ts';
+import { PartitionFinalizer } from '../../../services/processor/kafka-finalizer.ts';
 import { createProcessorMetrics } from '../../../services/processor/metrics.ts';
+import type { OffsetCommitter } from '../../../services/processor/offsets.ts';
 import { buildRows } from '../../../services/processor/rows/index.ts';
-import {
-  ClickHouseWriter,
-  type OffsetCommitter,
-  type RecordRows,
-} from '../../../services/processor/clickhouse-writer.ts';
 import { logsRequest, metricsRequest, SEC } from '../../support/clickhouseFixtures.ts';
 
 const T0 = 1_700_000_000n * SEC;
 
 interface Harness {
   writer: ClickHouseWriter;
+  /** The rows of records of partition 0 of topic `t`, as the decode stage hands them over. */
+  partitionRows: (...records: RecordRows[]) => RowsBatch;
   inserts: (EncodedInsert & { rows: Record<string, unknown>[] })[];
   events: string[];
   deadLettered: number[];
@@ -61,7 +60,21 @@ function harness(options: {
       deadLettered.push(...records.map((r) => r.source.offset));
       return Promise.resolve();
     },
-  } as unknown as DeadLetterExporter;
+  };
+  const log = pino({ level: 'silent' });
+  const finalizer = new PartitionFinalizer('t', 0, {
+    offsets: committer,
+    deadLetters,
+    retry: { initialMs: 1, maxMs: 5 },
+    stopping: () => false,
+    log,
+  });
+  const partitionRows = (...records: RecordRows[]): RowsBatch => {
+    finalizer.track(
+      records.map((r) => ({ offset: r.position, key: null, value: Buffer.alloc(0), headers: {} })),
+    );
+    return { records, finalizer };
+  };
   const writer = new ClickHouseWriter(
     {
       database: 'db',
@@ -90,23 +103,13 @@ function harness(options: {
         reachable: () => Promise.resolve(true),
         close: () => Promise.resolve(),
       }),
-    committer,
-    deadLetters,
     createProcessorMetrics(new Registry()),
-    pino({ level: 'silent' }),
+    log,
   );
-  return { writer, inserts, events, deadLettered };
+  return { writer, partitionRows, inserts, events, deadLettered };
 }
 
 function logRecord(offset: number, rows = 4, body = 'ok'): RecordRows {
-  const source: SourceRecord = {
-    topic: 't',
-    partition: 0,
-    offset,
-    key: null,
-    value: Buffer.alloc(0),
-    headers: {},
-  };
   const request = logsRequest({
     service: 'svc',
     t0: T0,
@@ -115,21 +118,19 @@ function logRecord(offset: number, rows = 4, body = 'ok'): RecordRows {
     body: (i) => `${body} ${offset}.${i}`,
   });
   return {
-    source,
+    position: offset,
     rows: buildRows('logs', request, { tenantId: 'default' }),
     receivedMs: Date.now(),
   };
 }
 
-const partitionRows = (...records: RecordRows[]) => ({ topic: 't', partition: 0, records });
-
 describe('ClickHouseWriter', () => {
   it('inserts a batch once a table reaches maxRows, then commits past it', async () => {
     const h = harness({ maxRows: 10 });
     await h.writer.start();
-    await h.writer.consume(partitionRows(logRecord(0), logRecord(1)));
+    await h.writer.consume(h.partitionRows(logRecord(0), logRecord(1)));
     expect(h.inserts).toEqual([]);
-    await h.writer.consume(partitionRows(logRecord(2), logRecord(3)));
+    await h.writer.consume(h.partitionRows(logRecord(2), logRecord(3)));
     // Records 0..2 hold 12 rows ≥ 10: one INSERT, the end recorded before it, the commit after.
     expect(h.events).toEqual(['plan 0@0-2', 'insert otel_logs 12', 'commit 0@3']);
     expect(h.inserts[0]!.settings).toMatchObject({ insert_deduplication_token: 't:0:0-2' });
@@ -140,7 +141,7 @@ describe('ClickHouseWriter', () => {
   it('inserts when the oldest row reaches maxAgeMs', async () => {
     const h = harness({ maxAgeMs: 30 });
     await h.writer.start();
-    await h.writer.consume(partitionRows(logRecord(0)));
+    await h.writer.consume(h.partitionRows(logRecord(0)));
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(h.events).toEqual(['plan 0@0-0', 'insert otel_logs 4', 'commit 0@1']);
     await h.writer.shutdown();
@@ -149,18 +150,10 @@ describe('ClickHouseWriter', () => {
   it('sends one INSERT per table of a batch', async () => {
     const h = harness({ dialect: 'old' });
     await h.writer.start();
-    const source: SourceRecord = {
-      topic: 't',
-      partition: 0,
-      offset: 0,
-      key: null,
-      value: Buffer.alloc(0),
-      headers: {},
-    };
     const rows = buildRows('metrics', metricsRequest({ service: 's', t0: T0, goroutines: 1 }), {
       tenantId: 'x',
     });
-    await h.writer.consume(partitionRows({ source, rows, receivedMs: undefined }));
+    await h.writer.consume(h.partitionRows({ position: 0, rows, receivedMs: undefined }));
     await h.writer.shutdown();
     expect(h.inserts.map((i) => `${i.table} ${i.rows.length}`).sort()).toEqual([
       'otel_metrics_exponential_histogram 1',
@@ -177,9 +170,9 @@ describe('ClickHouseWriter', () => {
   it('replays a crashed batch exactly: same end, same token, whatever the thresholds say', async () => {
     const h = harness({ maxRows: 4, recordedEnd: 5 });
     await h.writer.start();
-    await h.writer.consume(partitionRows(logRecord(3), logRecord(4)));
+    await h.writer.consume(h.partitionRows(logRecord(3), logRecord(4)));
     expect(h.inserts).toEqual([]); // 8 rows ≥ maxRows, but the recorded batch ends at 5
-    await h.writer.consume(partitionRows(logRecord(5), logRecord(6)));
+    await h.writer.consume(h.partitionRows(logRecord(5), logRecord(6)));
     expect(h.events.slice(0, 2)).toEqual(['insert otel_logs 12', 'commit 0@6']);
     expect(h.inserts[0]!.settings).toMatchObject({ insert_deduplication_token: 't:0:3-5' });
     await h.writer.shutdown();
@@ -193,7 +186,7 @@ describe('ClickHouseWriter', () => {
       },
     });
     await h.writer.start();
-    await h.writer.consume(partitionRows(logRecord(0)));
+    await h.writer.consume(h.partitionRows(logRecord(0)));
     await h.writer.shutdown();
     expect(h.events).toEqual([
       'plan 0@0-0',
@@ -214,7 +207,7 @@ describe('ClickHouseWriter', () => {
     });
     await h.writer.start();
     await h.writer.consume(
-      partitionRows(
+      h.partitionRows(
         logRecord(0),
         logRecord(1),
         logRecord(2, 4, 'poison'),
@@ -235,8 +228,8 @@ describe('ClickHouseWriter', () => {
   it('drops an unstored batch when the partition is re-read from an earlier offset', async () => {
     const h = harness({ dialect: 'old' });
     await h.writer.start();
-    await h.writer.consume(partitionRows(logRecord(0), logRecord(1)));
-    await h.writer.consume(partitionRows(logRecord(0))); // e.g. after a rebalance
+    await h.writer.consume(h.partitionRows(logRecord(0), logRecord(1)));
+    await h.writer.consume(h.partitionRows(logRecord(0))); // e.g. after a rebalance
     await h.writer.shutdown();
     expect(h.events).toEqual(['insert otel_logs 4', 'commit 0@1']);
   });
