@@ -1,5 +1,6 @@
-// The processing stage between decoding and storage. The redaction engine implements
-// this interface; until it is plugged in, records pass through unchanged.
+// The processing stage between decoding and storage, as the decode stage sees it. The
+// redaction engine (pipelines/redaction, RedactionStage) implements it; the processor's
+// builder always plugs it in, so there is no pass-through default to forget.
 import type { ExportRequestBySignal, Signal } from '../../lib/otlp/types.ts';
 
 export type ProcessResult<S extends Signal = Signal> =
@@ -11,8 +12,3 @@ export interface RecordProcessor {
     request: ExportRequestBySignal[S],
   ): ProcessResult<S> | Promise<ProcessResult<S>>;
 }
-
-/** Hands every request on unchanged (redaction off). */
-export const passThroughProcessor: RecordProcessor = {
-  process: (_signal, request) => ({ ok: true, request }),
-};

@@ -6,12 +6,12 @@ import { workerSchema } from '../../../lib/config/sections/worker.ts';
 import { GO_SIGNALS, seriesKey, type GoSignal } from '../../../models/features.ts';
 import {
   buildSeries,
-  increasesOf,
   lookbackSteps,
   metricsByTable,
   type Sample,
   type SeriesWindow,
 } from '../../../services/anomaly-worker/samples.ts';
+import { increasesOf } from '../../../services/anomaly-worker/step-values.ts';
 
 const STEP = 15_000;
 const ID = { tenant: 't1', service: 'checkout', instance: 'pod-1' };
