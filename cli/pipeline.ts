@@ -1,5 +1,6 @@
-// The whole data path in one place: how `telepipe all` (and `npm start`) composes the
-// parts into one running pipeline.
+// `telepipe all` (and `npm start`): the three services in one process, each started by its
+// one builder (the same the per-service commands, the manifests and the tests use), plus the
+// local stack and the example Go service. docs/architecture.md shows the stages inside.
 //
 //   OTLP exporters ─▶ ingest (services/ingest) ─▶ Kafka ─▶ processor (services/processor)
 //        ▲                                                   │ decode → RedactionStage
