@@ -34,14 +34,12 @@ export class PartitionFinalizer implements Finalizer {
     this.stream = `${topic}:${partition}`;
   }
 
-  /** Called by the receiver for every fetched batch, before it goes downstream. */
+  /**
+   * Called by the receiver for every fetched batch, before it goes downstream; a record
+   * fetched again (after a retry or a rebalance) replaces itself.
+   */
   track(records: readonly IncomingRecord[]): void {
     for (const record of records) this.pending.set(record.offset, record);
-  }
-
-  /** After a rebalance: what was fetched is fetched again from the commit. */
-  forget(): void {
-    this.pending.clear();
   }
 
   async delivered(last: number): Promise<void> {

@@ -33,10 +33,13 @@ export class KafkaOtlpReceiver extends BaseComponent {
   constructor(private readonly deps: KafkaOtlpReceiverDeps) {
     super();
     this.offsets = new KafkaOffsetCommitter(deps.consumer);
-    deps.consumer.onAssignment(() => {
-      // A new assignment starts from the committed offsets again.
+    deps.consumer.onAssignment((assignment) => {
+      // A new assignment starts from the committed offsets again. Finalizers of partitions
+      // this member lost are dropped here, but a store still running holds on to its own, so
+      // a record it rejects is still dead-lettered.
       this.offsets.reset();
-      for (const finalizer of this.finalizers.values()) finalizer.forget();
+      const owned = new Set(assignment.flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)));
+      for (const key of this.finalizers.keys()) if (!owned.has(key)) this.finalizers.delete(key);
     });
   }
 
