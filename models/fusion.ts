@@ -72,7 +72,8 @@ export class SeriesCalibration {
         if ((alerting[f]! & bit) === 0 || !Number.isFinite(ratios[i]!)) continue;
         const ratio = ratios[i]! / context[i % C]!;
         if (ratio >= 1) anomalousSignals[f] = 1;
-        if (ratio > best.ratio) Object.assign(best, { ratio, index: i, direction });
+        if (ratio > best.ratio || best.index < 0)
+          Object.assign(best, { ratio, index: i, direction });
       }
     };
     judge(up, this.up, 'up');

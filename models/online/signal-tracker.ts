@@ -113,9 +113,15 @@ export class SignalTracker {
     const step = { expected: Number.NaN, scale: Number.NaN, z: Number.NaN, up, down };
     if (!this.ready) return step;
     const z = compress((value - this.baselineMedian) / this.baselineScale);
-    up[STAT.spike] = ewma(this.ewUp, Math.max(z, 0), this.alpha);
-    down[STAT.spike] = ewma(this.ewDown, Math.max(-z, 0), this.alpha);
-    setSigned(up, down, STAT.level, ewma(this.ewLevel, z, this.levelAlpha));
+    // Evidence for a direction counts only while the value is on that side of its baseline:
+    // once a fault is removed and the signal is back, its smoothed past must not keep it flagged.
+    const above = z > 0 ? 1 : 0;
+    const below = z < 0 ? 1 : 0;
+    up[STAT.spike] = above * ewma(this.ewUp, Math.max(z, 0), this.alpha);
+    down[STAT.spike] = below * ewma(this.ewDown, Math.max(-z, 0), this.alpha);
+    const level = ewma(this.ewLevel, z, this.levelAlpha);
+    up[STAT.level] = above * Math.max(level, 0);
+    down[STAT.level] = below * Math.max(-level, 0);
     if (this.driftReady) {
       const zDrift = this.driftResidual(value);
       const slack = this.params.drift.cusumSlack;

@@ -1,9 +1,11 @@
-// Hot reload and retraining: a version saved while the worker runs is picked up without a
-// restart; periodic retraining saves a new version that is then loaded like any other.
+// Hot reload and retraining: a worker whose models folder is empty scores with the shipped base
+// model; a version saved while the worker runs is picked up without a restart; periodic
+// retraining saves a new version that is then loaded like any other.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BASE_MODEL_DIR, baseModelVersion } from '../../../models/base-model.ts';
 import type { LoadedModel } from '../../../models/store.ts';
 import { trainModel } from '../../../models/train.ts';
 import {
@@ -75,19 +77,24 @@ async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void
 }
 
 describe('ModelManager', () => {
-  it('starts without a model and loads a version saved later, without a restart', async () => {
+  it('starts with the shipped base model and loads a version saved later, without a restart', async () => {
     const root = tempRoot();
     const { m, loaded } = manager(root, {});
     await m.start();
-    expect(loaded).toEqual([]);
-    const saved = await saveTinyModel(root);
-    saved.forecaster.dispose();
-    await until(() => loaded.length === 1);
-    expect(loaded[0]!.metadata.version).toBe(saved.metadata.version);
-    // Polling again finds nothing newer: no second load.
+    expect(loaded.map((model) => model.path)).toEqual([
+      join(BASE_MODEL_DIR, (await baseModelVersion())!),
+    ]);
+    // Polling an empty folder again does not reload the base model.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(loaded).toHaveLength(1);
-    loaded[0]!.forecaster.dispose();
+    const saved = await saveTinyModel(root);
+    saved.forecaster.dispose();
+    await until(() => loaded.length === 2);
+    expect(loaded[1]!.metadata.version).toBe(saved.metadata.version);
+    // Polling again finds nothing newer: no third load.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(loaded).toHaveLength(2);
+    for (const model of loaded) model.forecaster.dispose();
   }, 60_000);
 
   it('loads the newest version present at start', async () => {
@@ -111,9 +118,11 @@ describe('ModelManager', () => {
       },
     );
     await m.start();
-    await until(() => loaded.length >= 1);
+    // the base model first (the folder is empty), then the version retraining saved
+    await until(() => loaded.length >= 2);
     expect(trainings).toBeGreaterThanOrEqual(1);
-    expect(loaded[0]!.path).toContain(join(root, 'go-runtime'));
+    expect(loaded[0]!.path).toContain(BASE_MODEL_DIR);
+    expect(loaded[1]!.path).toContain(join(root, 'go-runtime'));
     for (const model of loaded) model.forecaster.dispose();
   }, 60_000);
 
