@@ -21,12 +21,8 @@ import { LstmForecaster } from '../models/lstm.ts';
 import type { SeriesPoint } from '../models/step-score.ts';
 import { METADATA_FORMAT, type LoadedModel } from '../models/store.ts';
 import { trainModel, type TrainResult } from '../models/train.ts';
-import {
-  ANOMALY_KINDS,
-  makeFleet,
-  STEPS_PER_DAY,
-  type FleetInstance,
-} from '../models/simulator/go-series.ts';
+import { makeFleet, type FleetInstance } from '../models/simulator/fleet.ts';
+import { ANOMALY_KINDS, STEPS_PER_DAY } from '../models/simulator/go-series.ts';
 import {
   evaluateFleet,
   qualityByKind,

@@ -13,10 +13,10 @@ import {
   DEFAULT_START_MS,
   generateGoSeries,
   profileForSeed,
-  Rng,
   STEPS_PER_DAY,
   type ServiceProfile,
 } from '../simulator/go-series.ts';
+import { Rng } from '../simulator/rng.ts';
 import { listVersions } from '../store.ts';
 import { trainModel } from '../train.ts';
 

@@ -14,7 +14,8 @@
 // goroutine/latency spike, a dip in traffic) and traffic peaks (rate up to ~2x, everything else
 // follows). Injected anomalies carry labels: goroutine leak ramp, GC pause spikes, heap growth
 // (memory leak), latency level shift.
-import { GO_SIGNALS, sliceSeries, type MultiSeries } from '../features.ts';
+import { GO_SIGNALS, type MultiSeries } from '../features.ts';
+import { Rng } from './rng.ts';
 
 export const STEP_SECONDS = 15;
 export const STEPS_PER_DAY = (24 * 3600) / STEP_SECONDS;
@@ -95,59 +96,6 @@ export interface GeneratedSeries {
   profile: ServiceProfile;
   anomalies: Array<LabeledEvent<AnomalyKind>>;
   normalEvents: Array<LabeledEvent<NormalEventKind>>;
-}
-
-/** Deterministic PRNG with the few distributions the simulation needs. */
-export class Rng {
-  private state: number;
-  private spare: number | null = null;
-
-  constructor(seed: number) {
-    this.state = (seed * 2654435761) >>> 0 || 1;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  uniform(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.next();
-  }
-
-  int(lo: number, hi: number): number {
-    return Math.floor(this.uniform(lo, hi + 1));
-  }
-
-  normal(): number {
-    if (this.spare !== null) {
-      const s = this.spare;
-      this.spare = null;
-      return s;
-    }
-    const u = Math.max(this.next(), 1e-12);
-    const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-
-  /** Poisson via the normal approximation above 30, exact below. */
-  poisson(mean: number): number {
-    if (mean <= 0) return 0;
-    if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.normal()));
-    const limit = Math.exp(-mean);
-    let k = 0;
-    let p = this.next();
-    while (p > limit) {
-      k++;
-      p *= this.next();
-    }
-    return k;
-  }
 }
 
 export function profileForSeed(seed: number): ServiceProfile {
@@ -416,118 +364,4 @@ export function seasonality(timestampMs: number): number {
     0.1 * Math.cos((4 * Math.PI * (hour - 11)) / 24);
   const day = new Date(timestampMs).getUTCDay();
   return daily * (day === 0 || day === 6 ? 0.7 : 1);
-}
-
-/**
- * Places `count` anomalies between `fromStep` and `toStep`, at least `minSpacingSteps` apart,
- * cycling through `kinds`, with durations and magnitudes drawn per kind.
- */
-export function planAnomalies(options: {
-  seed: number;
-  kinds: readonly AnomalyKind[];
-  fromStep: number;
-  toStep: number;
-  count: number;
-  minSpacingSteps?: number;
-}): AnomalySpec[] {
-  const rng = new Rng(options.seed ^ 0x9e3779b9);
-  const spacing = options.minSpacingSteps ?? 4 * STEPS_PER_HOUR;
-  const slot = Math.floor((options.toStep - options.fromStep) / options.count);
-  if (slot < spacing) throw new Error('not enough room for the anomalies at that spacing');
-  const out: AnomalySpec[] = [];
-  for (let i = 0; i < options.count; i++) {
-    const kind = options.kinds[i % options.kinds.length]!;
-    const durationSteps = anomalyDuration(kind, rng);
-    const latest = slot - durationSteps - STEPS_PER_HOUR;
-    const startStep =
-      options.fromStep +
-      i * slot +
-      rng.int(STEPS_PER_HOUR / 2, Math.max(STEPS_PER_HOUR / 2, latest));
-    out.push({
-      kind,
-      startStep,
-      durationSteps,
-      magnitude: DEFAULT_MAGNITUDE[kind] * rng.uniform(0.8, 1.3),
-    });
-  }
-  return out;
-}
-
-function anomalyDuration(kind: AnomalyKind, rng: Rng): number {
-  switch (kind) {
-    case 'goroutine_leak':
-      return rng.int(120, 240);
-    case 'gc_pause_spike':
-      return rng.int(40, 80);
-    case 'heap_growth':
-      return rng.int(120, 240);
-    case 'latency_shift':
-      return rng.int(80, 160);
-  }
-}
-
-export interface FleetInstance {
-  key: string;
-  /** Training part (normal data only). */
-  train: MultiSeries;
-  /** Everything after the training part, starting `warmupSteps` before its end. */
-  test: MultiSeries;
-  /** Steps of `test` that replay training data to warm the detector up (not evaluated). */
-  warmupSteps: number;
-  /** Labels in `test` step coordinates. */
-  anomalies: Array<LabeledEvent<AnomalyKind>>;
-  normalEvents: Array<LabeledEvent<NormalEventKind>>;
-}
-
-export interface FleetOptions {
-  seed: number;
-  instances: number;
-  trainDays: number;
-  /** Days after training that carry anomalies. */
-  anomalyDays: number;
-  /** Days after those with normal behaviour only (false-alert budget). */
-  normalDays: number;
-  anomaliesPerDay: number;
-  /** Kinds per instance (instance i gets kinds[i % kinds.length]); default all kinds everywhere. */
-  kindsByInstance?: ReadonlyArray<readonly AnomalyKind[]>;
-  warmupSteps?: number;
-}
-
-/** A small fleet: per instance a normal training period, then labeled anomalies, then normal days. */
-export function makeFleet(options: FleetOptions): FleetInstance[] {
-  const trainSteps = options.trainDays * STEPS_PER_DAY;
-  const anomalySteps = options.anomalyDays * STEPS_PER_DAY;
-  const warmup = options.warmupSteps ?? 6 * STEPS_PER_HOUR;
-  const out: FleetInstance[] = [];
-  for (let i = 0; i < options.instances; i++) {
-    const seed = options.seed * 1000 + i;
-    const kinds = options.kindsByInstance?.[i % options.kindsByInstance.length] ?? ANOMALY_KINDS;
-    const anomalies = planAnomalies({
-      seed,
-      kinds,
-      fromStep: trainSteps,
-      toStep: trainSteps + anomalySteps,
-      count: Math.round(options.anomaliesPerDay * options.anomalyDays),
-    });
-    const generated = generateGoSeries({
-      seed,
-      days: options.trainDays + options.anomalyDays + options.normalDays,
-      anomalies,
-    });
-    const from = trainSteps - warmup;
-    const shift = <K extends string>(e: LabeledEvent<K>): LabeledEvent<K> => ({
-      ...e,
-      startStep: e.startStep - from,
-      endStep: e.endStep - from,
-    });
-    out.push({
-      key: `tenant-a/checkout/pod-${i}`,
-      train: sliceSeries(generated.series, 0, trainSteps),
-      test: sliceSeries(generated.series, from, generated.series.values[0]!.length),
-      warmupSteps: warmup,
-      anomalies: generated.anomalies.map(shift),
-      normalEvents: generated.normalEvents.filter((e) => e.endStep >= from).map(shift),
-    });
-  }
-  return out;
 }

@@ -12,11 +12,8 @@ import {
 import { Detector, type DetectorOptions } from '../../models/detector.ts';
 import type { LoadedModel } from '../../models/store.ts';
 import type { StepScore } from '../../models/step-score.ts';
-import {
-  STEPS_PER_DAY,
-  STEPS_PER_HOUR,
-  type FleetInstance,
-} from '../../models/simulator/go-series.ts';
+import { type FleetInstance } from '../../models/simulator/fleet.ts';
+import { STEPS_PER_DAY, STEPS_PER_HOUR } from '../../models/simulator/go-series.ts';
 
 /** Alerts firing up to 10 minutes after an anomaly ends still belong to it (recovery effects). */
 export const GRACE_STEPS = 40;

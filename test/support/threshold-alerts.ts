@@ -5,7 +5,8 @@
 import type { StepScore } from '../../models/step-score.ts';
 import { anomalyVerdict } from '../../services/anomaly-worker/verdict.ts';
 import { GRACE_STEPS } from './go-series-eval.ts';
-import { STEP_SECONDS, type FleetInstance } from '../../models/simulator/go-series.ts';
+import { type FleetInstance } from '../../models/simulator/fleet.ts';
+import { STEP_SECONDS } from '../../models/simulator/go-series.ts';
 
 /** Signals teams put static thresholds on. */
 export const THRESHOLD_SIGNALS = ['goroutines', 'gc_pause_p99', 'heap_inuse', 'latency_p99'];

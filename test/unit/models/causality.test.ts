@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { Detector } from '../../../models/detector.ts';
 import { GO_SIGNALS, sliceSeries, type MultiSeries } from '../../../models/features.ts';
-import { generateGoSeries, planAnomalies, Rng } from '../../../models/simulator/go-series.ts';
+import { planAnomalies } from '../../../models/simulator/fleet.ts';
+import { generateGoSeries } from '../../../models/simulator/go-series.ts';
+import { Rng } from '../../../models/simulator/rng.ts';
 import type { LoadedModel } from '../../../models/store.ts';
 import type { StepScore } from '../../../models/step-score.ts';
 import { untrainedModel } from '../../support/go-series-model.ts';

@@ -10,7 +10,7 @@ import {
   type InputNormalization,
   type MultiSeries,
 } from '../../../models/features.ts';
-import { Rng } from '../../../models/simulator/go-series.ts';
+import { Rng } from '../../../models/simulator/rng.ts';
 import { referenceMedian, referenceRobustSigma } from '../../support/robust-reference.ts';
 
 function series(columns: number[][]): MultiSeries {

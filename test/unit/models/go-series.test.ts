@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { makeFleet, planAnomalies } from '../../../models/simulator/fleet.ts';
 import {
   generateGoSeries,
-  makeFleet,
-  planAnomalies,
   seasonality,
   STEPS_PER_DAY,
   STEPS_PER_HOUR,

@@ -13,7 +13,8 @@ import type { MultiSeries } from '../../../models/features.ts';
 import type { LoadedModel } from '../../../models/store.ts';
 import { scoreCsv } from '../../../models/score-csv.ts';
 import { scoreGrid } from '../../../models/score-grid.ts';
-import { generateGoSeries, Rng, STEPS_PER_DAY } from '../../../models/simulator/go-series.ts';
+import { generateGoSeries, STEPS_PER_DAY } from '../../../models/simulator/go-series.ts';
+import { Rng } from '../../../models/simulator/rng.ts';
 
 const START_MS = Date.UTC(2026, 10, 16);
 const LEAK_STEP = 3000;

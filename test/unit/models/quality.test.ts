@@ -9,10 +9,10 @@ import { alertEpisodes, DEFAULT_ALERT_POLICY } from '../../../models/alerts.ts';
 import { Detector } from '../../../models/detector.ts';
 import { DEFAULT_INPUT_NORMALIZATION, sliceSeries } from '../../../models/features.ts';
 import { trainModel, type TrainResult } from '../../../models/train.ts';
+import { makeFleet } from '../../../models/simulator/fleet.ts';
 import {
   ANOMALY_KINDS,
   generateGoSeries,
-  makeFleet,
   STEPS_PER_DAY,
   STEPS_PER_HOUR,
   type AnomalyKind,

@@ -16,7 +16,7 @@ import { BASE_MODEL_DIR, baseModelVersion } from '../../../models/base-model.ts'
 import { scoreCsv } from '../../../models/score-csv.ts';
 import { resolveScoringModel } from '../../../models/score-grid.ts';
 import { trainModel } from '../../../models/train.ts';
-import { Rng } from '../../../models/simulator/go-series.ts';
+import { Rng } from '../../../models/simulator/rng.ts';
 
 let dir: string;
 

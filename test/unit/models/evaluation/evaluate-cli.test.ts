@@ -9,7 +9,7 @@ import { DEFAULT_ALERT_POLICY } from '../../../../models/alerts.ts';
 import { runEvaluate, type EvaluateCommandOptions } from '../../../../models/evaluation/command.ts';
 import type { Evaluation } from '../../../../models/evaluation/evaluate.ts';
 import { METHOD_NAMES } from '../../../../models/evaluation/names.ts';
-import { Rng } from '../../../../models/simulator/go-series.ts';
+import { Rng } from '../../../../models/simulator/rng.ts';
 
 let dir: string;
 let labelled: string;

@@ -2,7 +2,7 @@
 // mean at first, the robust sigma of steady data, and a burst clipped before it can move them.
 import { describe, expect, it } from 'vitest';
 import { EwScale } from '../../../../models/online/ew-scale.ts';
-import { Rng } from '../../../../models/simulator/go-series.ts';
+import { Rng } from '../../../../models/simulator/rng.ts';
 
 describe('EwScale', () => {
   it('says nothing until warm', () => {

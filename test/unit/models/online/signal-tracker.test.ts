@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { onlineParams } from '../../../../models/online/params.ts';
 import { SignalTracker, STAT, type SignalStep } from '../../../../models/online/signal-tracker.ts';
-import { Rng } from '../../../../models/simulator/go-series.ts';
+import { Rng } from '../../../../models/simulator/rng.ts';
 import { referenceMedian, referenceRobustSigma } from '../../../support/robust-reference.ts';
 
 const T0 = Date.UTC(2026, 0, 5);

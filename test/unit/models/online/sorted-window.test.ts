@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { RollingNormalizer } from '../../../../models/online/rolling-normalizer.ts';
 import { MAD_TO_SIGMA, SortedWindow } from '../../../../models/online/sorted-window.ts';
-import { Rng } from '../../../../models/simulator/go-series.ts';
+import { Rng } from '../../../../models/simulator/rng.ts';
 import {
   referenceMad,
   referenceMedian,
