@@ -5,7 +5,7 @@
 //                                               methods on `tuning` and `held-out` (the verdict)
 //   npx tsx bench/detection.ts --split tuning   quick: tuning only, to iterate on the detector
 // Prints one JSON document, then a table; progress goes to stderr.
-import os from 'node:os';
+import { describeMachine } from './machine.ts';
 import { alertPolicyForStep } from '../models/alerts.ts';
 import { selectBackend } from '../models/backend.ts';
 import { loadSplit, type LabelledFile } from '../models/evaluation/corpus.ts';
@@ -86,11 +86,7 @@ async function main(): Promise<void> {
   }
   const result = {
     date: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      model: os.cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-    },
+    machine: describeMachine(),
     backend,
     data: { dir: DATA_DIR, source: 'github.com/numenta/NAB', commit: DATA_COMMIT },
     protocol: {

@@ -6,7 +6,7 @@
 // backend (wasm here), so "per second" is per core. Detector throughput counts series-steps: one
 // step of one series through Detector.scoreBatch (the online detectors of every signal, the
 // batched forecast, fusion and the StepScore), with a model and without one.
-import os from 'node:os';
+import { describeMachine } from './machine.ts';
 import { selectBackend } from '../models/backend.ts';
 import { Detector } from '../models/detector.ts';
 import {
@@ -51,11 +51,7 @@ async function main(): Promise<void> {
   const backend = await selectBackend();
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      model: os.cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-    },
+    machine: describeMachine(),
     backend,
     threads: 1,
     model: { units: TRAINING.units, window: TRAINING.window, features: 6 },

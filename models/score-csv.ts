@@ -3,7 +3,6 @@
 // numeric value columns (other columns are carried through untouched). Output: the input columns
 // plus score, anomalous, driving_signal, method. See docs/detection.md "Offline scoring".
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ModelLog } from './backend.ts';
 import {
   csvField,
   numericColumns,
@@ -14,26 +13,13 @@ import {
   type CsvTable,
 } from './csv-grid.ts';
 import type { StepScore } from './step-score.ts';
-import type { FitProgress } from './lstm.ts';
-import { scoreGrid, type ModelUse } from './score-grid.ts';
-import type { LoadedModel } from './store.ts';
+import { scoreGrid, type GridScoringOptions, type ModelUse } from './score-grid.ts';
 
-export interface ScoreCsvOptions {
+export interface ScoreCsvOptions extends GridScoringOptions {
   input: string;
   output: string;
   /** Default: a column named timestamp/time/ts/date/datetime, else the first column. */
   timestampColumn?: string;
-  /** The model to score with (see resolveScoringModel); null or absent: the online detector. */
-  model?: LoadedModel | null;
-  /** Train a model on the first F of the rows and score the whole file with it (default 0). */
-  trainFraction?: number;
-  /** A training part with fewer fully observed steps falls back to the online detector. */
-  minTrainSteps?: number;
-  epochs?: number;
-  onProgress?: (progress: FitProgress) => void;
-  log?: ModelLog;
-  /** Told when scoring falls back to the online detector, and why. */
-  notify?: (message: string) => void;
 }
 
 export interface ScoreCsvResult {
@@ -55,15 +41,7 @@ export async function scoreCsv(options: ScoreCsvOptions): Promise<ScoreCsvResult
   const columns = numericColumns(table.header, table.rows, [tsIndex]);
   if (columns.length === 0) throw new Error(`${options.input}: no numeric value columns`);
   const grid = toGrid(timestamps, table, columns);
-  const scoring = await scoreGrid(grid.series, {
-    model: options.model ?? null,
-    trainFraction: options.trainFraction ?? 0,
-    minTrainSteps: options.minTrainSteps,
-    epochs: options.epochs,
-    onProgress: options.onProgress,
-    log: options.log,
-    notify: options.notify,
-  });
+  const scoring = await scoreGrid(grid.series, options);
   const byTime = new Map(scoring.scores.map((s) => [s.timestampMs, s]));
   const out = grid.rowSteps.map((step) => byTime.get(grid.series.startMs + step * grid.stepMs));
   await writeFile(options.output, renderCsv(table, out));
