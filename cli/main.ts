@@ -269,7 +269,7 @@ program
   .option('--json', 'each line is a JSON value (OTLP/JSON requests are recognised)')
   .action(
     action(async (opts: { json?: boolean }) => {
-      const { runRedactCommand } = await import('../pipelines/redaction/cli.ts');
+      const { runRedactCommand } = await import('../lib/redaction/cli.ts');
       return runRedactCommand({
         json: opts.json ?? false,
         configPath: program.opts<{ config?: string }>().config,
@@ -285,7 +285,7 @@ program
   .option('--keyring <file>', 'keyring file (default: the one the config names)')
   .action(
     action(async (value: string, opts: { keyring?: string }) => {
-      const { runRevealCommand } = await import('../pipelines/redaction/cli.ts');
+      const { runRevealCommand } = await import('../lib/redaction/cli.ts');
       return runRevealCommand({
         value,
         keyringPath: opts.keyring,

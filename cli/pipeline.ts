@@ -4,7 +4,7 @@
 //
 //   OTLP exporters ─▶ ingest (services/ingest) ─▶ Kafka ─▶ processor (services/processor)
 //        ▲                                                   │ decode → RedactionStage
-//        │                                                   │ (pipelines/redaction) → rows
+//        │                                                   │ (lib/redaction) → rows
 //   example Go service                                       ▼
 //   (examples/go-service)                                ClickHouse ─▶ anomaly worker
 //                                                        (services/anomaly-worker, models/)
@@ -21,7 +21,7 @@ import { REPO_ROOT } from '../infra/stack/servers.ts';
 import { createIngestService } from '../services/ingest/main.ts';
 import { createWorkerService } from '../services/anomaly-worker/main.ts';
 import { createProcessorService } from '../services/processor/main.ts';
-import { generateKey } from '../pipelines/redaction/index.ts';
+import { generateKey } from '../lib/redaction/index.ts';
 
 export interface RunAllOptions {
   /** Bring the local stack up first (and stop what this run started on exit). */

@@ -19,7 +19,7 @@ import { KafkaGroupConsumer } from '../../lib/kafka/group-consumer.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import type { Signal } from '../../lib/otlp/types.ts';
 import { Service } from '../../lib/service.ts';
-import { RedactionStage } from '../../pipelines/redaction/index.ts';
+import { RedactionStage } from '../../lib/redaction/index.ts';
 import { ClickHouseWriter } from './clickhouse-writer.ts';
 import { DeadLetterExporter } from './dead-letter-exporter.ts';
 import { OtlpDecodeStage } from './decode-stage.ts';

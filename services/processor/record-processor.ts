@@ -1,5 +1,5 @@
 // The processing stage between decoding and storage, as the decode stage sees it. The
-// redaction engine (pipelines/redaction, RedactionStage) implements it; the processor's
+// redaction engine (lib/redaction, RedactionStage) implements it; the processor's
 // builder always plugs it in, so there is no pass-through default to forget.
 import type { ExportRequestBySignal, Signal } from '../../lib/otlp/types.ts';
 

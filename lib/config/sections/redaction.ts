@@ -1,4 +1,4 @@
-// The PII redaction policy (pipelines/redaction). Every knob is documented in
+// The PII redaction policy (lib/redaction). Every knob is documented in
 // docs/redaction.md; with no config at all the defaults redact every supported type.
 import { z } from 'zod';
 import { stringList } from '../fields.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lib/config/index.ts';
-import { mask } from '../../../pipelines/redaction/actions.ts';
-import { Redactor } from '../../../pipelines/redaction/redactor.ts';
+import { mask } from '../../../lib/redaction/actions.ts';
+import { Redactor } from '../../../lib/redaction/redactor.ts';
 import { config, keyringWith } from './helpers.ts';
 
 const EXAMPLE = 'user bob@example.com paid with 4111 1111 1111 1111, call +86 138 0013 8000';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeJsonRequest } from '../../../lib/otlp/codec.ts';
 import type { AnyValue, KeyValue } from '../../../lib/otlp/types.ts';
-import { Redactor } from '../../../pipelines/redaction/redactor.ts';
+import { Redactor } from '../../../lib/redaction/redactor.ts';
 import { config, keyringWith } from './helpers.ts';
 
 const keyring = keyringWith(['k1']);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { generateKey, Keyring } from '../../../pipelines/redaction/keyring.ts';
-import { runRedactCommand, runRevealCommand } from '../../../pipelines/redaction/cli.ts';
+import { generateKey, Keyring } from '../../../lib/redaction/keyring.ts';
+import { runRedactCommand, runRevealCommand } from '../../../lib/redaction/cli.ts';
 
 function collect(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();

@@ -1,7 +1,7 @@
 // What the corpus generators share: the case format, seeded randomness, alphabets, and how
 // a case is put together from plain text and labelled values.
 import type { DetectorName } from '../../../lib/config/sections/redaction.ts';
-import { luhnValid } from '../../../pipelines/redaction/validators.ts';
+import { luhnValid } from '../../../lib/redaction/validators.ts';
 
 export interface CorpusLabel {
   type: DetectorName;

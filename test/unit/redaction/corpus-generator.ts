@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DetectorName } from '../../../lib/config/sections/redaction.ts';
-import { prcIdCheckChar } from '../../../pipelines/redaction/validators.ts';
+import { prcIdCheckChar } from '../../../lib/redaction/validators.ts';
 import {
   ALNUM,
   BASE64,

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DetectorName } from '../../../lib/config/sections/redaction.ts';
 import { redactionSchema } from '../../../lib/config/sections/redaction.ts';
-import { Redactor } from '../../../pipelines/redaction/redactor.ts';
-import type { Match } from '../../../pipelines/redaction/types.ts';
+import { Redactor } from '../../../lib/redaction/redactor.ts';
+import type { Match } from '../../../lib/redaction/types.ts';
 import {
   CORPUS_PATH,
   FIRST_PART_CASES,

@@ -1,8 +1,8 @@
 // Decoding passes: values hidden by percent-encoding or JSON escapes are found, replaced in
 // their encoded form, and everything around them stays byte for byte.
 import { describe, expect, it } from 'vitest';
-import { jsonUnescape, percentDecode } from '../../../pipelines/redaction/decoders.ts';
-import { Redactor } from '../../../pipelines/redaction/redactor.ts';
+import { jsonUnescape, percentDecode } from '../../../lib/redaction/decoders.ts';
+import { Redactor } from '../../../lib/redaction/redactor.ts';
 import { config, keyringWith } from './helpers.ts';
 
 const keyring = keyringWith(['k1']);

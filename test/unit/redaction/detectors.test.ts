@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DetectorName } from '../../../lib/config/sections/redaction.ts';
-import { Redactor } from '../../../pipelines/redaction/redactor.ts';
+import { Redactor } from '../../../lib/redaction/redactor.ts';
 import { allDetectorsConfig, config } from './helpers.ts';
 
 const redactor = new Redactor(allDetectorsConfig());

@@ -4,7 +4,7 @@
 // Each positive lists exactly what must be found; each negative must come out byte for byte.
 import { describe, expect, it } from 'vitest';
 import type { DetectorName } from '../../../lib/config/sections/redaction.ts';
-import { Redactor } from '../../../pipelines/redaction/redactor.ts';
+import { Redactor } from '../../../lib/redaction/redactor.ts';
 import { config, keyringWith } from './helpers.ts';
 
 type Expected = [DetectorName, string][];

@@ -1,6 +1,6 @@
 // Shared fixtures for the redaction tests.
 import { redactionSchema, type RedactionConfig } from '../../../lib/config/sections/redaction.ts';
-import { generateKey, Keyring } from '../../../pipelines/redaction/keyring.ts';
+import { generateKey, Keyring } from '../../../lib/redaction/keyring.ts';
 
 export function config(overrides: Record<string, unknown> = {}): RedactionConfig {
   return redactionSchema.parse(overrides);

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateKey, Keyring, loadKeyring } from '../../../pipelines/redaction/keyring.ts';
-import { Redactor } from '../../../pipelines/redaction/redactor.ts';
+import { generateKey, Keyring, loadKeyring } from '../../../lib/redaction/keyring.ts';
+import { Redactor } from '../../../lib/redaction/redactor.ts';
 import { config } from './helpers.ts';
 
 function tempFile(name: string, text: string): string {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { TelepipeError } from '../../../lib/errors.ts';
 import { decodeJsonRequest } from '../../../lib/otlp/codec.ts';
-import { emailDetector } from '../../../pipelines/redaction/detectors/email.ts';
-import { RedactionStage } from '../../../pipelines/redaction/redaction-stage.ts';
-import type { Detector } from '../../../pipelines/redaction/types.ts';
+import { emailDetector } from '../../../lib/redaction/detectors/email.ts';
+import { RedactionStage } from '../../../lib/redaction/redaction-stage.ts';
+import type { Detector } from '../../../lib/redaction/types.ts';
 import { config, keyringWith } from './helpers.ts';
 
 const logs = () =>

@@ -13,7 +13,7 @@ import type {
   KeyValue,
   Signal,
 } from '../../../lib/otlp/types.ts';
-import { Redactor } from '../../../pipelines/redaction/redactor.ts';
+import { Redactor } from '../../../lib/redaction/redactor.ts';
 import { config, keyringWith } from './helpers.ts';
 
 const PLANTED = {

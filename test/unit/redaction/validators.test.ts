@@ -10,7 +10,7 @@ import {
   prcIdValid,
   ssnValid,
   twIdValid,
-} from '../../../pipelines/redaction/validators.ts';
+} from '../../../lib/redaction/validators.ts';
 
 describe('validators', () => {
   it('Luhn', () => {

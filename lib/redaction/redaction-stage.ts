@@ -1,9 +1,9 @@
 // The processor's redaction step. It never fails open: any error while redacting becomes
 // `{ ok: false }`, and the processor then sends the record to the dead-letter topic
 // instead of storage. With `enabled: false` it passes requests through untouched.
-import type { RedactionConfig } from '../../lib/config/sections/redaction.ts';
-import { TelepipeError } from '../../lib/errors.ts';
-import type { ExportRequestBySignal, Signal } from '../../lib/otlp/types.ts';
+import type { RedactionConfig } from '../config/sections/redaction.ts';
+import { TelepipeError } from '../errors.ts';
+import type { ExportRequestBySignal, Signal } from '../otlp/types.ts';
 import { loadKeyring, type Keyring } from './keyring.ts';
 import { Redactor, type RedactorOptions } from './redactor.ts';
 import { Tally } from './tally.ts';

@@ -1,5 +1,5 @@
 // Shared shapes of the redaction engine.
-import type { DetectorName } from '../../lib/config/sections/redaction.ts';
+import type { DetectorName } from '../config/sections/redaction.ts';
 import type { DigitRun } from './digit-windows.ts';
 
 /**

@@ -10,7 +10,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { invalidArgument, TelepipeError } from '../../lib/errors.ts';
+import { invalidArgument, TelepipeError } from '../errors.ts';
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;

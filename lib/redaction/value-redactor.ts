@@ -1,12 +1,8 @@
 // Redacts the values inside a record: strings (by the detectors), OTLP attribute lists and
 // AnyValues (key rules first, then attribute rules, then keys and values as text), and
 // plain JSON values (the same, by each value's dotted path).
-import type {
-  DetectorName,
-  KeyRule,
-  RedactionConfig,
-} from '../../lib/config/sections/redaction.ts';
-import type { AnyValue, KeyValue } from '../../lib/otlp/types.ts';
+import type { DetectorName, KeyRule, RedactionConfig } from '../config/sections/redaction.ts';
+import type { AnyValue, KeyValue } from '../otlp/types.ts';
 import type { Actions, Policy } from './actions.ts';
 import { AttributeRules, type AttributeKind } from './attribute-rules.ts';
 import { KeyRules } from './key-rules.ts';

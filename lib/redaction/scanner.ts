@@ -3,7 +3,7 @@
 // them. Text without such hints (most log lines) costs a few native string searches.
 // Encoded text is decoded first (JSON escapes) or as well (percent-encoded tokens), and
 // findings are mapped back onto the encoded characters.
-import type { DetectorName } from '../../lib/config/sections/redaction.ts';
+import type { DetectorName } from '../config/sections/redaction.ts';
 import {
   hasJsonEscape,
   jsonUnescape,

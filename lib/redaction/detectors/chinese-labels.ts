@@ -2,7 +2,7 @@
 // `护照号 E12345678`, `卡号6222 0212 3456 7890 123`. The separator may be a full-width
 // colon, `=`, `是`/`为`, or nothing at all; the value is checked against the shape its
 // label promises, as for `key=value` labels.
-import type { DetectorName } from '../../../lib/config/sections/redaction.ts';
+import type { DetectorName } from '../../config/sections/redaction.ts';
 import type { Match, TextDetector } from '../types.ts';
 import { pushMatch } from './scan-utils.ts';
 import { valueAt, type ValueSyntax } from './value-reading.ts';

@@ -1,7 +1,7 @@
 // Attribute rules: what an attribute holds, known from its whole key (OpenTelemetry semantic
 // conventions: `client.address`, `user.email`, `url.query`, …), so that its value is handled
 // as that kind before, and instead of, scanning it as text.
-import type { AttributeRule } from '../../lib/config/sections/redaction.ts';
+import type { AttributeRule } from '../config/sections/redaction.ts';
 
 export type AttributeKind = AttributeRule['kind'];
 

@@ -13,7 +13,7 @@ import type {
   Metric,
   Resource,
   Signal,
-} from '../../lib/otlp/types.ts';
+} from '../otlp/types.ts';
 import { Tally } from './tally.ts';
 import type { ValueRedactor } from './value-redactor.ts';
 

@@ -3,10 +3,10 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { loadConfig } from '../../lib/config/index.ts';
-import type { RedactionConfig } from '../../lib/config/sections/redaction.ts';
-import { decodeJsonRequest, encodeJsonRequest } from '../../lib/otlp/codec.ts';
-import type { Signal } from '../../lib/otlp/types.ts';
+import { loadConfig } from '../config/index.ts';
+import type { RedactionConfig } from '../config/sections/redaction.ts';
+import { decodeJsonRequest, encodeJsonRequest } from '../otlp/codec.ts';
+import type { Signal } from '../otlp/types.ts';
 import { ENCRYPTED_VALUE, loadKeyring } from './keyring.ts';
 import { Redactor } from './redactor.ts';
 

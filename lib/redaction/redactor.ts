@@ -1,12 +1,8 @@
 // The redaction engine's entry point: built from the `redaction` config section and a
 // keyring, it redacts plain text, JSON values and OTLP requests (in place), and keeps
 // cumulative counts by type for the processor's metrics.
-import type {
-  DetectorName,
-  KeyRule,
-  RedactionConfig,
-} from '../../lib/config/sections/redaction.ts';
-import type { ExportRequestBySignal, Signal } from '../../lib/otlp/types.ts';
+import type { DetectorName, KeyRule, RedactionConfig } from '../config/sections/redaction.ts';
+import type { ExportRequestBySignal, Signal } from '../otlp/types.ts';
 import { Actions, ownOutputPattern, runnablePolicy, type Policy } from './actions.ts';
 import { createDetectors } from './detectors/index.ts';
 import type { Keyring } from './keyring.ts';

@@ -1,7 +1,7 @@
 // Canonical forms by type: what `hash` pseudonymizes and where a mask takes its tail from,
 // so that one value written two ways ("+86 138 0013 8000", "13800138000") gets one
 // pseudonym. A type can be found by several detectors, so this is per type, not per detector.
-import type { DetectorName } from '../../lib/config/sections/redaction.ts';
+import type { DetectorName } from '../config/sections/redaction.ts';
 import { compactUpper, digitsOf, identity } from './detectors/scan-utils.ts';
 
 const CHINA_MOBILE_DIGITS = /^1[3-9]\d{9}$/;

@@ -1,5 +1,5 @@
 // What happens to a value once found: drop, mask, hash (HMAC pseudonym) or encrypt.
-import type { RedactionAction } from '../../lib/config/sections/redaction.ts';
+import type { RedactionAction } from '../config/sections/redaction.ts';
 import { ENCRYPTED_VALUE, type Keyring } from './keyring.ts';
 
 export interface Policy {

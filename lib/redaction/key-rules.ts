@@ -1,5 +1,5 @@
 // Key rules: attributes whose key names a credential are redacted whatever their value.
-import type { KeyRule } from '../../lib/config/sections/redaction.ts';
+import type { KeyRule } from '../config/sections/redaction.ts';
 
 /** Keys repeat endlessly, so verdicts are cached; the cap bounds memory on odd key sets. */
 const CACHE_LIMIT = 10_000;

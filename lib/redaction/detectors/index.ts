@@ -1,5 +1,5 @@
 // The detectors a configuration enables (the scanner orders their findings by precedence).
-import type { RedactionConfig } from '../../../lib/config/sections/redaction.ts';
+import type { RedactionConfig } from '../../config/sections/redaction.ts';
 import type { Detector } from '../types.ts';
 import { chineseLabelDetector } from './chinese-labels.ts';
 import { emailDetector } from './email.ts';

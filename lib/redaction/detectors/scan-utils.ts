@@ -1,5 +1,5 @@
 // Small helpers the detectors share.
-import type { DetectorName } from '../../../lib/config/sections/redaction.ts';
+import type { DetectorName } from '../../config/sections/redaction.ts';
 import type { Match } from '../types.ts';
 
 /** Calls `visit` for every match of a global regex, from the start of `text`. */

@@ -3,7 +3,7 @@
 // `bank_card_no=…`, and the values of `Cookie:` / `Set-Cookie:` headers. One walk over the
 // `=` and `:` of a text serves them all; the key is looked up in place, then the value
 // after it is read and checked against the shape its key promises.
-import type { DetectorName } from '../../../lib/config/sections/redaction.ts';
+import type { DetectorName } from '../../config/sections/redaction.ts';
 import type { Match, TextDetector } from '../types.ts';
 import { KeyTable, type KeyPattern } from './key-table.ts';
 import { pushMatch } from './scan-utils.ts';
