@@ -9,8 +9,8 @@ import { cpus } from 'node:os';
 import { redactionSchema } from '../lib/config/sections/redaction.ts';
 import { decodeRequest, encodeRequest } from '../lib/otlp/codec.ts';
 import type { ExportLogsServiceRequest, KeyValue } from '../lib/otlp/types.ts';
-import { generateKey, Keyring } from '../pipelines/redaction/keyring.ts';
-import { Redactor } from '../pipelines/redaction/redactor.ts';
+import { generateKey, Keyring } from '../lib/redaction/keyring.ts';
+import { Redactor } from '../lib/redaction/redactor.ts';
 import { CORPUS_PATH, Rng, type CorpusCase } from '../test/unit/redaction/corpus-generator.ts';
 
 const SECONDS_PER_SCENARIO = 2;
