@@ -31,7 +31,7 @@ try:
 except ImportError as import_error:
     sys.stderr.write(
         "chdb is not installed for %s (%s). `npm test` installs it into .telepipe/venv; "
-        "or run `node infra/setup/test-prereqs.mjs`.\n" % (sys.executable, import_error)
+        "or run `npx tsx infra/setup/test-prereqs.ts`.\n" % (sys.executable, import_error)
     )
     sys.exit(3)
 
