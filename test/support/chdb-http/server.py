@@ -262,7 +262,7 @@ class Engine:
         with self.lock:
             try:
                 if req.database:
-                    self.session.query("USE %s" % req.database)
+                    self.session.query("USE `%s`" % req.database.replace("`", "\\`"))
                 if req.settings:
                     self.session.query(
                         "SET " + ", ".join("%s = %s" % (k, literal(v)) for k, v in req.settings.items())
