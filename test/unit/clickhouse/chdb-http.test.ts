@@ -277,20 +277,21 @@ describe('@clickhouse/client against the chDB HTTP adapter', () => {
     expect(found).toEqual([{ n: 3 }]);
   });
 
-  it('takes gzip-compressed requests, compresses answers on request, and binds query parameters', async () => {
+  it('takes gzip-compressed requests, compresses answers on request, a default database and query parameters', async () => {
     const gzipClient = createClient({
       url: server.url,
+      database: 'telepipe',
       compression: { request: true, response: true },
       log: { level: ClickHouseLogLevel.OFF },
     });
     try {
       await gzipClient.insert({
-        table: 'telepipe.plain',
+        table: 'plain',
         values: [{ n: 77 }],
         format: 'JSONEachRow',
       });
       const result = await gzipClient.query({
-        query: 'SELECT count() AS c FROM telepipe.plain WHERE n = {n:UInt32}',
+        query: 'SELECT count() AS c FROM plain WHERE n = {n:UInt32}',
         query_params: { n: 77 },
         format: 'JSONEachRow',
       });
