@@ -1,7 +1,15 @@
+import { delimiter, join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` needs no servers; `integration` and `e2e` talk to the real local
 // stack, which test/setup/stack.ts brings up once (or reuses) before they run.
+// `npm test` first installs what the tests need (infra/setup/test-prereqs.ts); the pip
+// packages live in .telepipe/venv, whose bin/ comes first on the tests' PATH so that
+// `python3` there has chdb and kubernetes-validate.
+const env = {
+  PATH: [join(import.meta.dirname, '.telepipe', 'venv', 'bin'), process.env.PATH].join(delimiter),
+};
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/setup/summary-reporter.ts'],
@@ -10,6 +18,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          env,
           testTimeout: 30_000,
         },
       },
@@ -17,6 +26,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          env,
           globalSetup: ['test/setup/stack.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,

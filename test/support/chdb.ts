@@ -1,10 +1,11 @@
 // Runs SQL in chDB, the ClickHouse engine as a Python library, so tests exercise the
-// modern dialect in a current ClickHouse without a server. CI installs it with
-// `python3 -m pip install chdb`; a missing chdb is a test failure, never a skip.
+// modern dialect in a current ClickHouse without a server. `npm test` installs it into
+// .telepipe/venv (infra/setup/test-prereqs.mjs); a missing chdb is a failure, never a skip.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INSTALL_HINT, testPython } from './python.ts';
 
 const SCRIPT = String.raw`
 import json, sys
@@ -12,7 +13,7 @@ try:
     import chdb
     from chdb import session as chs
 except ImportError as e:
-    sys.stderr.write("chdb is not installed (python3 -m pip install chdb): %s\n" % e)
+    sys.stderr.write("chdb is not installed for %s: %s\n" % (sys.executable, e))
     sys.exit(3)
 job = json.load(sys.stdin)
 sess = chs.Session(job["path"])
@@ -42,7 +43,7 @@ export class ChdbSession {
   run(steps: ChdbStep[]): Record<string, unknown>[][] {
     let stdout: string;
     try {
-      stdout = execFileSync('python3', ['-c', SCRIPT], {
+      stdout = execFileSync(testPython(), ['-c', SCRIPT], {
         input: JSON.stringify({ path: this.path, steps }),
         encoding: 'utf8',
         maxBuffer: 256 * 1024 * 1024,
@@ -50,7 +51,8 @@ export class ChdbSession {
       });
     } catch (err) {
       const stderr = (err as { stderr?: string }).stderr ?? '';
-      throw new Error(`chDB failed: ${stderr || (err as Error).message}`);
+      const hint = stderr.includes('chdb is not installed') ? `; ${INSTALL_HINT}` : '';
+      throw new Error(`chDB failed: ${stderr || (err as Error).message}${hint}`);
     }
     const parsed = JSON.parse(stdout) as { results: string[] };
     return parsed.results.map((text) =>
