@@ -27,18 +27,16 @@ import { Dialect } from '../../../lib/clickhouse/dialect.ts';
 import { encodeRows } from '../../../lib/clickhouse/formats.ts';
 import { loadConfig } from '../../../lib/config/index.ts';
 import { TelepipeError } from '../../../lib/errors.ts';
-import { migrate, requireCurrentSchema } from '../../../infra/clickhouse/migrate.ts';
-import { LATEST_SCHEMA_VERSION } from '../../../infra/clickhouse/migrations/index.ts';
-import { OTEL_TABLES } from '../../../infra/clickhouse/tables.ts';
-import type { DeadLetterQueue } from '../../../pipelines/processor/deadletter.ts';
-import { createProcessorMetrics } from '../../../pipelines/processor/metrics.ts';
-import { buildRows } from '../../../pipelines/processor/rows/index.ts';
-import {
-  ClickHouseWriter,
-  connectClickHouse,
-  type OffsetCommitter,
-  type RecordRows,
-} from '../../../pipelines/processor/writer.ts';
+import { migrate, requireCurrentSchema } from '../../../lib/clickhouse/migrate.ts';
+import { LATEST_SCHEMA_VERSION } from '../../../lib/clickhouse/migrations/index.ts';
+import { OTEL_TABLES } from '../../../lib/clickhouse/tables.ts';
+import type { RecordRows, RowsBatch } from '../../../services/processor/acknowledgements.ts';
+import { ClickHouseWriter } from '../../../services/processor/clickhouse-writer.ts';
+import { connectClickHouse } from '../../../services/processor/insert.ts';
+import { PartitionFinalizer } from '../../../services/processor/kafka-finalizer.ts';
+import { createProcessorMetrics } from '../../../services/processor/metrics.ts';
+import type { OffsetCommitter } from '../../../services/processor/offsets.ts';
+import { buildRows } from '../../../services/processor/rows/index.ts';
 import { startChdbServer, type ChdbServer } from '../../support/chdb-server.ts';
 import { baseTimeNs, logsRequest, metricsRequest } from '../../support/clickhouseFixtures.ts';
 
@@ -81,7 +79,7 @@ function logRecord(offset: number): RecordRows {
     body: (i) => `body ${offset}.${i}`,
   });
   return {
-    source: { topic: TOPIC, partition: 0, offset, key: null, value: Buffer.alloc(0), headers: {} },
+    position: offset,
     rows: buildRows('logs', request, { tenantId: 'acme' }),
     receivedMs: Date.now(),
   };
@@ -89,7 +87,7 @@ function logRecord(offset: number): RecordRows {
 
 function metricRecord(offset: number): RecordRows {
   return {
-    source: { topic: TOPIC, partition: 1, offset, key: null, value: Buffer.alloc(0), headers: {} },
+    position: offset,
     rows: buildRows('metrics', metricsRequest({ service: 'checkout', t0: T0, goroutines: 7 }), {
       tenantId: 'acme',
     }),
@@ -98,10 +96,14 @@ function metricRecord(offset: number): RecordRows {
 }
 
 /**
- * The processor's writer with RowBinary batches into the adapter. `recordedEnd` is what
- * the committer returns for a batch starting at an offset: the end recorded before a crash.
+ * The processor's writer with RowBinary batches into the adapter, acknowledging to the
+ * Kafka receiver's partition finalizers. `recordedEnd` is what the offset committer returns
+ * for a batch starting at an offset: the end recorded before a crash.
  */
-function writer(recordedEnd: Map<string, number>): ClickHouseWriter {
+function writer(recordedEnd: Map<string, number>): {
+  writer: ClickHouseWriter;
+  batch: (partition: number, records: RecordRows[]) => RowsBatch;
+} {
   const committer: OffsetCommitter = {
     commit: (_topic, partition, offset, batchEnd) => {
       if (batchEnd !== undefined) recordedEnd.set(`${partition}@${offset}`, batchEnd);
@@ -112,10 +114,25 @@ function writer(recordedEnd: Map<string, number>): ClickHouseWriter {
     seek: () => undefined,
     heartbeat: () => Promise.resolve(),
   };
-  const deadLetters = {
-    send: () => Promise.reject(new Error('no row may be dead-lettered here')),
-  } as unknown as DeadLetterQueue;
-  return new ClickHouseWriter(
+  const log = pino({ level: 'silent' });
+  const finalizers = [0, 1].map(
+    (partition) =>
+      new PartitionFinalizer(TOPIC, partition, {
+        offsets: committer,
+        deadLetters: { send: () => Promise.reject(new Error('no row may be dead-lettered here')) },
+        retry: { initialMs: 10, maxMs: 50 },
+        stopping: () => false,
+        log,
+      }),
+  );
+  const batch = (partition: number, records: RecordRows[]): RowsBatch => {
+    const finalizer = finalizers[partition]!;
+    finalizer.track(
+      records.map((r) => ({ offset: r.position, key: null, value: Buffer.alloc(0), headers: {} })),
+    );
+    return { records, finalizer };
+  };
+  const clickhouseWriter = new ClickHouseWriter(
     {
       database: config.database,
       format: 'RowBinary',
@@ -123,11 +140,10 @@ function writer(recordedEnd: Map<string, number>): ClickHouseWriter {
       retry: { initialMs: 10, maxMs: 50 },
     },
     () => connectClickHouse(config, 4),
-    committer,
-    deadLetters,
     createProcessorMetrics(new Registry()),
-    pino({ level: 'silent' }),
+    log,
   );
+  return { writer: clickhouseWriter, batch };
 }
 
 describe('@clickhouse/client against the chDB HTTP adapter', () => {
@@ -152,10 +168,10 @@ describe('@clickhouse/client against the chDB HTTP adapter', () => {
   });
 
   it('stores RowBinary batches through the ClickHouseWriter, one row per row built', async () => {
-    const w = writer(new Map());
+    const { writer: w, batch } = writer(new Map());
     await w.start();
-    await w.consume({ topic: TOPIC, partition: 0, records: [logRecord(0), logRecord(1)] });
-    await w.consume({ topic: TOPIC, partition: 1, records: [metricRecord(0)] });
+    await w.consume(batch(0, [logRecord(0), logRecord(1)]));
+    await w.consume(batch(1, [metricRecord(0)]));
     await w.shutdown(); // stores what is pending
     expect(await counts()).toEqual({
       otel_logs: 6,
@@ -181,15 +197,15 @@ describe('@clickhouse/client against the chDB HTTP adapter', () => {
     const before = await counts();
     const recorded = new Map<string, number>();
     const first = writer(recorded);
-    await first.start();
-    await first.consume({ topic: TOPIC, partition: 0, records: [logRecord(10), logRecord(11)] });
-    await first.shutdown();
+    await first.writer.start();
+    await first.writer.consume(first.batch(0, [logRecord(10), logRecord(11)]));
+    await first.writer.shutdown();
     expect(recorded.get('0@10')).toBe(11);
     // A new writer after a crash re-reads from offset 10 and cuts the same batch.
     const replay = writer(recorded);
-    await replay.start();
-    await replay.consume({ topic: TOPIC, partition: 0, records: [logRecord(10), logRecord(11)] });
-    await replay.shutdown();
+    await replay.writer.start();
+    await replay.writer.consume(replay.batch(0, [logRecord(10), logRecord(11)]));
+    await replay.writer.shutdown();
     expect((await counts()).otel_logs).toBe(before.otel_logs! + 6);
   });
 
