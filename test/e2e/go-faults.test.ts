@@ -109,7 +109,7 @@ async function firstRowsOf(service: string): Promise<void> {
 /** What the worker scored for a service lately, for a failure's message. */
 async function recentScores(service: string): Promise<string> {
   const res = await clickhouse.query({
-    query: `SELECT Timestamp, Signal, Observed, Expected, Upper, Score, Anomalous, Method FROM ${db}.anomaly_scores WHERE ServiceName = '${service}' ORDER BY Timestamp DESC, Signal LIMIT 30`,
+    query: `SELECT Timestamp, Signal, Observed, Expected, Upper, Score, Anomalous, Method FROM ${db}.anomaly_scores WHERE ServiceName = '${service}' ORDER BY Timestamp DESC, Signal LIMIT 60`,
     format: 'TabSeparated',
   });
   return res.text();
@@ -154,11 +154,19 @@ async function faultRoundTrip(
     await faulty.call('DELETE', path.split('?')[0]!);
   }
   const removedAt = Date.now();
-  await waitFor(
-    `the ${name} alert to resolve`,
-    async () => ((await alertsFor(service)).length === 0 ? true : undefined),
-    RESOLVE_WITHIN_MS,
-  );
+  try {
+    await waitFor(
+      `the ${name} alert to resolve`,
+      async () => ((await alertsFor(service)).length === 0 ? true : undefined),
+      RESOLVE_WITHIN_MS,
+    );
+  } catch (err) {
+    const firing = (await alertsFor(service)).map((a) => ({ ...a.labels, ...a.annotations }));
+    process.stderr.write(
+      `e2e ${name}: still firing ${JSON.stringify(firing)}\nlatest scores of ${service}:\n${await recentScores(service)}\n`,
+    );
+    throw err;
+  }
   figures[`${name}_seconds_to_resolve`] = Math.round((Date.now() - removedAt) / 1000);
   return figures[`${name}_seconds_to_alert`]!;
 }
