@@ -23,6 +23,12 @@ export interface OnlineParams {
    */
   quarantineSteps: number;
   /**
+   * The lingering statistics (level, drift) count as evidence for a direction only while the
+   * value itself is at least this many robust z beyond its baseline in that direction: a fault
+   * that was removed resolves within the alert policy's steps, not once their memory fades.
+   */
+  evidenceGateZ: number;
+  /**
    * Drift: Holt's level and trend over normal values, and a CUSUM of the residual from it (in
    * robust z, each step's residual clipped to ±`clip` so a two-step blip cannot fake a drift),
    * once the baseline holds `minSteps` normal values.
@@ -64,6 +70,7 @@ export const DEFAULT_ONLINE_PARAMS: OnlineParams = {
   spanSteps: 2,
   levelSpanSteps: 12,
   quarantineSteps: 64,
+  evidenceGateZ: 1,
   drift: { alpha: 0.02, beta: 0.01, cusumSlack: 1, clip: 4, minSteps: 40 },
   channels: {
     drift: { returnPeriodFactor: 100, initial: 10 },

@@ -113,20 +113,24 @@ export class SignalTracker {
     const step = { expected: Number.NaN, scale: Number.NaN, z: Number.NaN, up, down };
     if (!this.ready) return step;
     const z = compress((value - this.baselineMedian) / this.baselineScale);
-    // Evidence for a direction counts only while the value is on that side of its baseline:
-    // once a fault is removed and the signal is back, its smoothed past must not keep it flagged.
+    // Evidence for a direction counts only while the value itself is clearly on that side of
+    // its baseline: once a fault is removed and the signal is back within its noise, the
+    // smoothed past of the level and drift statistics must not keep it flagged.
+    const gate = this.params.evidenceGateZ;
     const above = z > 0 ? 1 : 0;
     const below = z < 0 ? 1 : 0;
+    const clearlyAbove = z >= gate ? 1 : 0;
+    const clearlyBelow = z <= -gate ? 1 : 0;
     up[STAT.spike] = above * ewma(this.ewUp, Math.max(z, 0), this.alpha);
     down[STAT.spike] = below * ewma(this.ewDown, Math.max(-z, 0), this.alpha);
     const level = ewma(this.ewLevel, z, this.levelAlpha);
-    up[STAT.level] = above * Math.max(level, 0);
-    down[STAT.level] = below * Math.max(-level, 0);
+    up[STAT.level] = clearlyAbove * Math.max(level, 0);
+    down[STAT.level] = clearlyBelow * Math.max(-level, 0);
     if (this.driftReady) {
       const zDrift = this.driftResidual(value);
       const slack = this.params.drift.cusumSlack;
-      up[STAT.drift] = Math.max(0, this.cusumUp + zDrift - slack);
-      down[STAT.drift] = Math.max(0, this.cusumDown - zDrift - slack);
+      up[STAT.drift] = clearlyAbove * Math.max(0, this.cusumUp + zDrift - slack);
+      down[STAT.drift] = clearlyBelow * Math.max(0, this.cusumDown - zDrift - slack);
     }
     const localScale = this.local.scale;
     this.seasonal.forEach(({ profile, residual }, i) => {

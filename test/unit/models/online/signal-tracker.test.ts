@@ -148,6 +148,24 @@ describe('SignalTracker statistics', () => {
     expect(s!.up[STAT.level]).toBeGreaterThan(0);
   });
 
+  it('drops level and drift evidence once the value is back within evidenceGateZ of its baseline', () => {
+    const tracker = steady(6);
+    let s: SignalStep | undefined;
+    // A 20-step shift of +6 sigma: level and drift evidence build up.
+    for (let k = 1; k <= 20; k++) s = step(tracker, 300 + k, 130, true);
+    expect(s!.up[STAT.level]).toBeGreaterThan(3);
+    // The fault is removed: a value just above the baseline, within the gate, carries no
+    // level or drift evidence although their smoothed memory is still high ...
+    const back = tracker.observe(100 + 5 * 0.5 * PARAMS.evidenceGateZ, T0 + 321 * STEP_MS);
+    expect(back.z).toBeGreaterThan(0);
+    expect(back.z).toBeLessThan(PARAMS.evidenceGateZ);
+    expect(back.up[STAT.level]).toBe(0);
+    expect(back.up[STAT.drift]).toBe(0);
+    // ... while the same memory still counts for a value clearly above it.
+    const stillUp = tracker.observe(100 + 5 * 2 * PARAMS.evidenceGateZ, T0 + 321 * STEP_MS);
+    expect(stillUp.up[STAT.level]).toBeGreaterThan(3);
+  });
+
   it('judges a signal against yesterday only when its daily pattern beats the recent baseline', () => {
     // A daily pattern that jumps between levels every 15 minutes (the baseline cannot follow
     // it, yesterday can), and the same noise without any pattern.
