@@ -33,7 +33,7 @@ function descend(r: WireReader, request: MessageSchema, at: number, segments: st
       continue;
     }
     const end = r.delimited();
-    if (field?.kind === 'message' && at >= r.pos && at < end) {
+    if (field?.message && at >= r.pos && at < end) {
       segments.push(field.repeated ? `${field.name}[${index}]` : field.name);
       r.enter(end);
       schema = field.message;

@@ -7,21 +7,19 @@ import { requestType } from '../codec.ts';
 import type { Signal } from '../types.ts';
 import { WIRE_TYPE } from './reader.ts';
 
-interface FieldBase {
+export type FieldKind = 'message' | 'string' | 'bytes' | 'varint' | 'fixed64' | 'fixed32';
+
+/** One field of a message. All have the same shape, so the walk's reads stay monomorphic. */
+export interface FieldSchema {
   readonly name: string;
   readonly repeated: boolean;
+  readonly kind: FieldKind;
+  readonly wireType: number;
+  /** A repeated number, which may also come packed (wire type 2). */
+  readonly packable: boolean;
+  /** The nested message, for kind 'message'. */
+  readonly message: MessageSchema | undefined;
 }
-
-export type FieldSchema =
-  | (FieldBase & { readonly kind: 'message'; readonly message: MessageSchema })
-  | (FieldBase & { readonly kind: 'string' | 'bytes' })
-  | (FieldBase & {
-      readonly kind: 'varint' | 'fixed64' | 'fixed32';
-      /** A repeated number, which may also come packed (wire type 2). */
-      readonly packable: boolean;
-    });
-
-export type FieldKind = FieldSchema['kind'];
 
 export interface MessageSchema {
   /** The message name, e.g. `ExportMetricsServiceRequest`. */
@@ -30,7 +28,7 @@ export interface MessageSchema {
   readonly fields: readonly (FieldSchema | undefined)[];
 }
 
-export const KIND_WIRE_TYPES: Record<FieldKind, number> = {
+const KIND_WIRE_TYPES: Record<FieldKind, number> = {
   message: WIRE_TYPE.lengthDelimited,
   string: WIRE_TYPE.lengthDelimited,
   bytes: WIRE_TYPE.lengthDelimited,
@@ -44,6 +42,8 @@ const NUMBER_KINDS: Record<number, 'varint' | 'fixed64' | 'fixed32'> = {
   [WIRE_TYPE.fixed64]: 'fixed64',
   [WIRE_TYPE.fixed32]: 'fixed32',
 };
+
+const NUMBER_KIND_SET: ReadonlySet<FieldKind> = new Set(Object.values(NUMBER_KINDS));
 
 const requestSchemas = new Map<Signal, MessageSchema>();
 
@@ -59,11 +59,11 @@ export function requestSchema(signal: Signal): MessageSchema {
 
 /** The schema of the message in field `field` of `schema` (the skeleton of a request). */
 export function nestedSchema(schema: MessageSchema, field: number): MessageSchema {
-  const nested = schema.fields[field];
-  if (nested?.kind !== 'message') {
+  const nested = schema.fields[field]?.message;
+  if (!nested) {
     throw new TelepipeError('internal', `${schema.name} has no message field ${field}`);
   }
-  return nested.message;
+  return nested;
 }
 
 // AnyValue, ArrayValue and KeyValueList refer to each other: each type is built once and
@@ -83,18 +83,29 @@ function messageSchema(
 }
 
 function fieldSchema(field: protobuf.Field, built: Map<protobuf.Type, MessageSchema>): FieldSchema {
-  const base = { name: field.name, repeated: field.repeated };
-  if (field.resolvedType instanceof protobuf.Type) {
-    return { ...base, kind: 'message', message: messageSchema(field.resolvedType, built) };
-  }
-  if (field.resolvedType instanceof protobuf.Enum) {
-    return { ...base, kind: 'varint', packable: field.repeated };
-  }
-  if (field.type === 'string' || field.type === 'bytes') return { ...base, kind: field.type };
+  const message =
+    field.resolvedType instanceof protobuf.Type
+      ? messageSchema(field.resolvedType, built)
+      : undefined;
+  const kind = fieldKind(field, message !== undefined);
+  return {
+    name: field.name,
+    repeated: field.repeated,
+    kind,
+    wireType: KIND_WIRE_TYPES[kind],
+    packable: field.repeated && NUMBER_KIND_SET.has(kind),
+    message,
+  };
+}
+
+function fieldKind(field: protobuf.Field, isMessage: boolean): FieldKind {
+  if (isMessage) return 'message';
+  if (field.resolvedType instanceof protobuf.Enum) return 'varint';
+  if (field.type === 'string' || field.type === 'bytes') return field.type;
   const wireType = (protobuf.types.basic as Record<string, number | undefined>)[field.type];
   const kind = wireType === undefined ? undefined : NUMBER_KINDS[wireType];
   if (kind === undefined) {
     throw new TelepipeError('internal', `no wire type for protobuf field type ${field.type}`);
   }
-  return { ...base, kind, packable: field.repeated };
+  return kind;
 }

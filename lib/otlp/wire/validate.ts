@@ -4,7 +4,7 @@
 // decodes. It is stricter in one way: a known field with the wrong wire type is refused,
 // where protobufjs would skip it as unknown (no OTLP encoder writes one).
 import { WIRE_TYPE, type WireReader } from './reader.ts';
-import { KIND_WIRE_TYPES, type FieldSchema, type MessageSchema } from './schema.ts';
+import type { FieldKind, FieldSchema, MessageSchema } from './schema.ts';
 
 /** protobufjs's recursion limit (Reader.recursionLimit): deeper messages fail to decode. */
 export const MAX_DEPTH = 100;
@@ -25,13 +25,13 @@ export function validateField(
   const wireType = tag & 7;
   if (field === undefined) {
     r.skipValue(tag);
-  } else if (wireType === KIND_WIRE_TYPES[field.kind]) {
+  } else if (wireType === field.wireType) {
     validateValue(r, field, depth);
-  } else if (wireType === WIRE_TYPE.lengthDelimited && 'packable' in field && field.packable) {
+  } else if (wireType === WIRE_TYPE.lengthDelimited && field.packable) {
     validatePacked(r, field.kind, `field ${tag >>> 3} (${field.name})`);
   } else {
     throw r.malformed(
-      `wire type ${wireType} for field ${tag >>> 3} (${field.name}), which has wire type ${KIND_WIRE_TYPES[field.kind]}`,
+      `wire type ${wireType} for field ${tag >>> 3} (${field.name}), which has wire type ${field.wireType}`,
     );
   }
 }
@@ -50,9 +50,8 @@ export function validateNested(
 }
 
 function validateValue(r: WireReader, field: FieldSchema, depth: number): void {
+  if (field.message) return validateNested(r, r.delimited(), field.message, depth + 1);
   switch (field.kind) {
-    case 'message':
-      return validateNested(r, r.delimited(), field.message, depth + 1);
     case 'string': {
       const end = r.delimited();
       r.requireUtf8(end, field.name);
@@ -72,11 +71,7 @@ function validateValue(r: WireReader, field: FieldSchema, depth: number): void {
 }
 
 /** A packed repeated number: whole elements only, as protobufjs requires. */
-function validatePacked(
-  r: WireReader,
-  kind: 'varint' | 'fixed64' | 'fixed32',
-  fieldName: string,
-): void {
+function validatePacked(r: WireReader, kind: FieldKind, fieldName: string): void {
   const end = r.delimited();
   if (kind === 'varint') {
     const outer = r.enter(end);
