@@ -9,7 +9,11 @@ export const WIRE_TYPE = { varint: 0, fixed64: 1, lengthDelimited: 2, fixed32: 5
 export const fieldTag = (field: number, wireType: number): number =>
   ((field << 3) | wireType) >>> 0;
 
-/** Malformed wire format: what is wrong, and where the tag of the field at fault starts. */
+/**
+ * Malformed wire format: what is wrong, and where the tag of the field at fault starts.
+ * It stays inside lib/otlp/wire: walkExportRequest() turns it into an `invalid_argument`
+ * TelepipeError that also says where in the request the field is.
+ */
 export class MalformedWire extends Error {
   constructor(
     message: string,
