@@ -17,6 +17,7 @@ import { createIngestService, type IngestService } from '../../services/ingest/m
 import { createWorkerService, type WorkerService } from '../../services/anomaly-worker/main.ts';
 import { buildGoService, GoService } from '../support/go-service.ts';
 import { testConfig, uniqueSuffix } from '../support/stack.ts';
+import { waitFor } from '../support/wait.ts';
 
 /** The README's promise: an alert within 2 minutes of injecting a fault. */
 const ALERT_WITHIN_MS = 120_000;
@@ -77,21 +78,6 @@ async function alertsFor(service: string): Promise<AmAlert[]> {
   return alerts.filter((a) => Date.parse(a.endsAt) > Date.now());
 }
 
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(2000);
-  }
-}
-
 async function firstRowsOf(service: string): Promise<void> {
   await waitFor(
     `the first rows of ${service}`,
@@ -103,6 +89,7 @@ async function firstRowsOf(service: string): Promise<void> {
       return Number(rows[0]?.n ?? 0) > 0 ? true : undefined;
     },
     120_000,
+    2000,
   );
 }
 

@@ -4,7 +4,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProcessor } from '../support/processor.ts';
 import { createClickHouseClient, selectRows } from '../../lib/clickhouse/client.ts';
@@ -14,6 +13,7 @@ import { OTEL_TABLES, METRIC_TABLES } from '../../lib/clickhouse/tables.ts';
 import { createIngestService, type IngestService } from '../../services/ingest/main.ts';
 import { buildGoService, GoService, type ExportCounts } from '../support/go-service.ts';
 import { testConfig, uniqueSuffix } from '../support/stack.ts';
+import { waitFor } from '../support/wait.ts';
 
 const serviceName = `e2e-go-${uniqueSuffix()}`;
 const config = testConfig({
@@ -32,20 +32,6 @@ let go: GoService;
 async function count(query: string): Promise<number> {
   const rows = await selectRows<{ n: string | number }>(clickhouse, query);
   return Number(rows[0]?.n ?? 0);
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(1000);
-  }
 }
 
 /** Every table of the test database as TabSeparated text, to search for values. */

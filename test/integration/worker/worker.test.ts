@@ -13,6 +13,7 @@ import { AlertmanagerClient, type GettableAlert } from '../../../lib/alertmanage
 import { selectRows } from '../../../lib/clickhouse/client.ts';
 import type { Config } from '../../../lib/config/index.ts';
 import { workerSchema } from '../../../lib/config/sections/worker.ts';
+import { baseModelVersion } from '../../../models/base-model.ts';
 import { seriesKey, type GoSignal } from '../../../models/features.ts';
 import { trainModel } from '../../../models/train.ts';
 import { waitUntil } from '../../../infra/stack/processes.ts';
@@ -148,7 +149,10 @@ describe('anomaly worker against ClickHouse and Alertmanager', () => {
       instance: 'pod-leak',
       signal: 'goroutines',
     });
-    expect(alert!.annotations).toMatchObject({ method: 'online', model_version: 'none' });
+    // No model was trained here: the worker scores on the shipped base model.
+    const baseVersion = await baseModelVersion();
+    expect(baseVersion).toMatch(/^v\d{8}T\d{6}Z$/);
+    expect(alert!.annotations).toMatchObject({ method: 'online', model_version: baseVersion });
     expect(alert!.annotations.detector).toMatch(/^(spike|level|drift) up$/);
     expect(alert!.annotations.summary).toMatch(
       /^Goroutines of leaky-\S+ \(pod-leak\) is anomalous: \d+ vs expected 2\d\d$/,
