@@ -91,8 +91,12 @@ func (g *piiGenerator) email() string {
 }
 
 func (g *piiGenerator) phoneUS() string {
-	// NANP: the exchange's first digit is 2-9.
-	return fmt.Sprintf("+1%s%d%02d%04d", pick(g.rng, usAreas), 2+g.rng.IntN(8), g.rng.IntN(100), g.rng.IntN(10000))
+	// NANP: the exchange is NXX with N 2-9 and never N11 (311, 911: service codes).
+	xx := g.rng.IntN(99)
+	if xx >= 11 {
+		xx++
+	}
+	return fmt.Sprintf("+1%s%d%02d%04d", pick(g.rng, usAreas), 2+g.rng.IntN(8), xx, g.rng.IntN(10000))
 }
 
 func (g *piiGenerator) phoneCN() string {

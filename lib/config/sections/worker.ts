@@ -235,11 +235,12 @@ const detectionSchema = z
     modelSkill: z.number().optional(),
     /**
      * Per signal, the smallest robust scale (in the signal's unit) its statistics use: GC pauses
-     * that move by a fraction of a millisecond are not worth a page, however steady they were.
+     * that move by a millisecond or two are not worth a page, however steady they were. The p99
+     * is over the last minute, so one long pause holds it up for four steps: its floor is higher.
      */
     minScale: z
       .record(z.string(), z.number().nonnegative())
-      .default({ gc_pause_p99: 0.0005, gc_pause_total: 0.0005 }),
+      .default({ gc_pause_p99: 0.002, gc_pause_total: 0.0005 }),
   })
   .strict()
   .prefault({});

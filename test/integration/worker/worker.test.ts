@@ -149,16 +149,21 @@ describe('anomaly worker against ClickHouse and Alertmanager', () => {
       instance: 'pod-leak',
       signal: 'goroutines',
     });
-    // No model was trained here: the worker scores on the shipped base model.
+    // No model was trained here: the worker scores on the shipped base model, which forecasts
+    // the series once it has a window (else the online detectors judge alone).
     const baseVersion = await baseModelVersion();
     expect(baseVersion).toMatch(/^v\d{8}T\d{6}Z$/);
-    expect(alert!.annotations).toMatchObject({ method: 'online', model_version: baseVersion });
-    expect(alert!.annotations.detector).toMatch(/^(spike|level|drift) up$/);
+    expect(alert!.annotations.model_version).toBe(baseVersion);
+    const byModel = alert!.annotations.method === 'lstm';
+    expect(alert!.annotations.method).toMatch(/^(online|lstm)$/);
+    expect(alert!.annotations.detector).toMatch(/^(spike|level|drift|forecast) up$/);
     expect(alert!.annotations.summary).toMatch(
       /^Goroutines of leaky-\S+ \(pod-leak\) is anomalous: \d+ vs expected 2\d\d$/,
     );
-    expect(alert!.annotations.description).toMatch(
-      /Flagged by the online detectors \(no model forecasts this series yet\)/,
+    expect(alert!.annotations.description).toContain(
+      byModel
+        ? `Flagged by the online detectors and the LSTM forecaster (model ${baseVersion})`
+        : 'Flagged by the online detectors (no model forecasts this series yet)',
     );
     // The runbook hint for goroutines, its configured link, and what moved with it.
     expect(alert!.annotations.runbook).toContain('/debug/pprof/goroutine?debug=2');

@@ -21,7 +21,7 @@ describe('worker config', () => {
 
   it('takes the detection keys over the detector defaults and rejects the old coldStart section', () => {
     expect(loadConfig({ env: {} }).worker.detection).toEqual({
-      minScale: { gc_pause_p99: 0.0005, gc_pause_total: 0.0005 },
+      minScale: { gc_pause_p99: 0.002, gc_pause_total: 0.0005 },
     });
     const { worker } = parseConfig({
       worker: {
