@@ -202,7 +202,7 @@ describe('anomaly worker against ClickHouse and Alertmanager', () => {
     );
     expect(Number(stored[0]!.n)).toBeGreaterThan(0);
 
-    await checkAlertPage(alert!.generatorURL!);
+    await checkAlertPage(alert!.generatorURL!, byModel ? baseVersion : null);
   });
 
   it('switches to a newly saved model without a restart', async () => {
@@ -233,8 +233,11 @@ describe('anomaly worker against ClickHouse and Alertmanager', () => {
   });
 });
 
-/** Opens the alert's page in headless Chromium, checks the drawing and saves a screenshot. */
-async function checkAlertPage(url: string): Promise<void> {
+/**
+ * Opens the alert's page in headless Chromium, checks the drawing and saves a screenshot.
+ * `modelVersion`: the model that scored the alert's step (null: the online detectors alone).
+ */
+async function checkAlertPage(url: string, modelVersion: string | null): Promise<void> {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -263,7 +266,14 @@ async function checkAlertPage(url: string): Promise<void> {
     expect(await page.locator('h1').textContent()).toBe(
       `GoRuntimeAnomaly: Goroutines of ${service}`,
     );
-    expect(await page.locator('.note').textContent()).toMatch(/online detectors alone/);
+    if (modelVersion === null) {
+      expect(await page.locator('.note').textContent()).toMatch(/online detectors alone/);
+    } else {
+      expect(await page.locator('.note').count()).toBe(0);
+      expect(await page.locator('table.facts').textContent()).toContain(
+        `online detectors and LSTM model ${modelVersion}`,
+      );
+    }
     // The series line really spans the plot: drawn, not an empty path.
     const box = await main.locator('path.series').first().boundingBox();
     expect(box!.width).toBeGreaterThan(400);
