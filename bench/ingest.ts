@@ -14,10 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { loadConfig, parseConfig, type Config } from '../lib/config/index.ts';
 import { KafkaAdmin } from '../lib/kafka/admin.ts';
-import { decodeJsonRequest, decodeRequest, encodeRequest } from '../lib/otlp/codec.ts';
-import type { OtlpExport } from '../services/ingest/intake.ts';
+import { decodeJsonRequest, encodeRequest } from '../lib/otlp/codec.ts';
 import { createIngestService } from '../services/ingest/main.ts';
-import { kafkaRecords } from '../lib/otlp/kafka-records.ts';
+import { requestRecords } from '../services/ingest/records.ts';
 
 const SIZES = [100, 1_000, 10_000];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -152,15 +151,7 @@ function exportBody(points: number, instance: number): Buffer {
 
 /** How the ingest will turn one such request into Kafka records (count, average value size). */
 function recordShape(body: Buffer): { records: number; bytes: number } {
-  const item: OtlpExport = {
-    signal: 'metrics',
-    request: decodeRequest('metrics', body),
-    items: 0,
-    tenant: 'default',
-    receivedNs: 0n,
-    deadline: new AbortController().signal,
-  };
-  const records = kafkaRecords(item, 'bench', 1_000_000);
+  const { records } = requestRecords('metrics', 'protobuf', body, 1_000_000);
   const bytes = records.reduce((n, r) => n + r.value.length, 0);
   return { records: records.length, bytes: Math.round(bytes / records.length) };
 }

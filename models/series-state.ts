@@ -79,7 +79,9 @@ export class SeriesState {
     this.F = ctx.features.length;
     this.gaps = new GapFiller(this.F, ctx.maxGapSteps);
     this.normalizers = ctx.features.map(() => newNormalizer(ctx.normalization));
-    this.trackers = ctx.features.map(() => new SignalTracker(ctx.online));
+    this.trackers = ctx.features.map(
+      (feature) => new SignalTracker(ctx.online, ctx.online.minScale[feature] ?? 0),
+    );
     this.calibration = new SeriesCalibration(this.F, ctx.online, ctx.stepMs / 1000);
     this.window = ctx.model()?.metadata.window ?? 0;
     this.ring = new Float64Array(Math.max(1, this.window) * this.F);

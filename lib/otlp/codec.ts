@@ -58,7 +58,8 @@ function loadRoot(): protobuf.Root {
   return r;
 }
 
-function requestType(signal: Signal): protobuf.Type {
+/** The request message's protobufjs reflection; lib/otlp/wire derives its wire schema from it. */
+export function requestType(signal: Signal): protobuf.Type {
   return loadRoot().lookupType(`${PACKAGES[signal]}.${MESSAGE_NAMES[signal]}`);
 }
 

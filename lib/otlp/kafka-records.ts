@@ -2,7 +2,9 @@
 // docs/ingest.md "Kafka records": one record per resource, keyed by the resource identity,
 // the value a single-resource Export*ServiceRequest in protobuf (the Collector's
 // `otlp_proto`), and headers naming tenant, receive time and content type. Both sides use
-// this module, so the contract is written once.
+// this module, so the contract is written once. For protobuf requests, the ingest takes the
+// values from the request bytes as they came (lib/otlp/wire/request.ts), which is the same
+// encoding; resourceRecords() encodes decoded requests (OTLP/JSON, screened requests).
 import { TelepipeError } from '../errors.ts';
 import type { KafkaHeaders, OutgoingRecord } from '../kafka/client.ts';
 import { decodeRequest, encodeRequest } from './codec.ts';
@@ -29,7 +31,7 @@ export interface RecordOrigin {
   receivedNs: bigint;
 }
 
-/** An accepted OTLP request to turn into records (the ingest's OtlpExport is one). */
+/** An accepted, decoded OTLP request to turn into records. */
 export interface RecordSource<S extends Signal = Signal> extends RecordOrigin {
   signal: S;
   request: ExportRequestBySignal[S];
@@ -44,21 +46,42 @@ export function recordHeaders(origin: RecordOrigin): KafkaHeaders {
   return headers;
 }
 
+/** A record's key and value; the topic and headers come from the request it is part of. */
+export interface ResourceRecord {
+  /** resourceKey() of the record's resource. */
+  key: string;
+  /** A one-resource Export*ServiceRequest in protobuf. */
+  value: Uint8Array;
+}
+
+/** One record per resource of a decoded request; more where one exceeds maxRecordBytes. */
+export function resourceRecords<S extends Signal>(
+  signal: S,
+  request: ExportRequestBySignal[S],
+  maxRecordBytes: number,
+): ResourceRecord[] {
+  return splitByResource(signal, request).flatMap(({ resource, request: oneResource }) => {
+    const key = resourceKey(resource);
+    return encodeWithin(signal, oneResource, maxRecordBytes).map((value) => ({ key, value }));
+  });
+}
+
+/** The records of one request on `topic`, all with the request's headers. */
+export function outgoingRecords(
+  records: readonly ResourceRecord[],
+  topic: string,
+  origin: RecordOrigin,
+): OutgoingRecord[] {
+  const headers = recordHeaders(origin);
+  return records.map(({ key, value }) => ({ topic, key, value, headers }));
+}
+
 export function kafkaRecords(
   item: RecordSource,
   topic: string,
   maxRecordBytes: number,
 ): OutgoingRecord[] {
-  const headers = recordHeaders(item);
-  return splitByResource(item.signal, item.request).flatMap(({ resource, request }) => {
-    const key = resourceKey(resource);
-    return encodeWithin(item.signal, request, maxRecordBytes).map((value) => ({
-      topic,
-      key,
-      value,
-      headers,
-    }));
-  });
+  return outgoingRecords(resourceRecords(item.signal, item.request, maxRecordBytes), topic, item);
 }
 
 /** A consumed record as the processor reads it. */

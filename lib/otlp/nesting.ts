@@ -45,6 +45,22 @@ const validId = (id: Uint8Array | undefined, size: number): boolean =>
 const validOptionalId = (id: Uint8Array | undefined, size: number): boolean =>
   id === undefined || id.length === 0 || validId(id, size);
 
+// The screening rules, on the fields they read: the wire walk (lib/otlp/wire/items.ts) reads
+// those fields straight from the protobuf and applies the same rules.
+
+export const metricProblem = (m: Pick<Metric, 'name'>): string | undefined =>
+  m.name ? undefined : 'metric without a name';
+
+export const logRecordProblem = (l: Pick<LogRecord, 'traceId' | 'spanId'>): string | undefined =>
+  validOptionalId(l.traceId, TRACE_ID_BYTES) && validOptionalId(l.spanId, SPAN_ID_BYTES)
+    ? undefined
+    : 'log record with a trace id that is not 16 bytes or a span id that is not 8 bytes';
+
+export const spanProblem = (s: Pick<Span, 'traceId' | 'spanId'>): string | undefined =>
+  validId(s.traceId, TRACE_ID_BYTES) && validId(s.spanId, SPAN_ID_BYTES)
+    ? undefined
+    : 'span without a valid trace id (16 bytes, not all zero) and span id (8 bytes, not all zero)';
+
 const METRICS: Nesting<ExportRequestBySignal['metrics'], ResourceMetrics, ScopeMetrics, Metric> = {
   resourceField: 'resourceMetrics',
   itemName: 'metric data point',
@@ -54,7 +70,7 @@ const METRICS: Nesting<ExportRequestBySignal['metrics'], ResourceMetrics, ScopeM
   withScopes: (r, scopeMetrics) => ({ ...r, scopeMetrics }),
   items: (s) => s.metrics,
   withItems: (s, metrics) => ({ ...s, metrics }),
-  problem: (m) => (m.name ? undefined : 'metric without a name'),
+  problem: metricProblem,
   halveItem: halveDataPoints,
 };
 
@@ -67,10 +83,7 @@ const LOGS: Nesting<ExportRequestBySignal['logs'], ResourceLogs, ScopeLogs, LogR
   withScopes: (r, scopeLogs) => ({ ...r, scopeLogs }),
   items: (s) => s.logRecords,
   withItems: (s, logRecords) => ({ ...s, logRecords }),
-  problem: (l) =>
-    validOptionalId(l.traceId, TRACE_ID_BYTES) && validOptionalId(l.spanId, SPAN_ID_BYTES)
-      ? undefined
-      : 'log record with a trace id that is not 16 bytes or a span id that is not 8 bytes',
+  problem: logRecordProblem,
   halveItem: () => undefined,
 };
 
@@ -83,10 +96,7 @@ const TRACES: Nesting<ExportRequestBySignal['traces'], ResourceSpans, ScopeSpans
   withScopes: (r, scopeSpans) => ({ ...r, scopeSpans }),
   items: (s) => s.spans,
   withItems: (s, spans) => ({ ...s, spans }),
-  problem: (s) =>
-    validId(s.traceId, TRACE_ID_BYTES) && validId(s.spanId, SPAN_ID_BYTES)
-      ? undefined
-      : 'span without a valid trace id (16 bytes, not all zero) and span id (8 bytes, not all zero)',
+  problem: spanProblem,
   halveItem: () => undefined,
 };
 

@@ -29,6 +29,12 @@ export interface OnlineParams {
    */
   evidenceGateZ: number;
   /**
+   * Per signal (by name), the smallest robust scale its statistics use, in the signal's unit:
+   * a change far below it is never worth an alert, however steady the signal was (a GC pause
+   * p99 of 0.1 ms that becomes 0.4 ms). Signals not named have no floor.
+   */
+  minScale: Readonly<Record<string, number>>;
+  /**
    * Drift: Holt's level and trend over normal values, and a CUSUM of the residual from it (in
    * robust z, each step's residual clipped to ±`clip` so a two-step blip cannot fake a drift),
    * once the baseline holds `minSteps` normal values.
@@ -71,6 +77,7 @@ export const DEFAULT_ONLINE_PARAMS: OnlineParams = {
   levelSpanSteps: 12,
   quarantineSteps: 64,
   evidenceGateZ: 1,
+  minScale: {},
   drift: { alpha: 0.02, beta: 0.01, cusumSlack: 1, clip: 4, minSteps: 40 },
   channels: {
     drift: { returnPeriodFactor: 100, initial: 10 },

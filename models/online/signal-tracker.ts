@@ -60,7 +60,11 @@ export class SignalTracker {
   private baselineMedian = Number.NaN;
   private baselineScale = Number.NaN;
 
-  constructor(private readonly params: OnlineParams) {
+  constructor(
+    private readonly params: OnlineParams,
+    /** The smallest baseline scale (OnlineParams.minScale of this signal; 0: none). */
+    private readonly minScale = 0,
+  ) {
     this.window = new SortedWindow(params.baselineSteps);
     this.local = new EwScale(params.baselineSteps, params.minSteps);
     const { dayBuckets, weekBuckets } = params.seasonal;
@@ -216,7 +220,10 @@ export class SignalTracker {
     const n = this.window.size;
     // A few values underestimate the spread: widen the scale while the baseline is young.
     const widen = 1 + this.params.smallSampleSteps / n;
-    this.baselineScale = this.window.robustScale(this.baselineMedian) * widen;
+    this.baselineScale = Math.max(
+      this.window.robustScale(this.baselineMedian) * widen,
+      this.minScale,
+    );
   }
 
   /** The value's residual from Holt's forecast, in robust-z units. */

@@ -56,6 +56,7 @@ function detectionParams(config: Config['worker']['detection']): OnlineParams {
     minSteps: config.minSteps ?? defaults.minSteps,
     baselineSteps: config.baselineSteps ?? defaults.baselineSteps,
     modelSkill: config.modelSkill ?? defaults.modelSkill,
+    minScale: config.minScale,
     calibration: {
       ...defaults.calibration,
       returnPeriodDays: config.returnPeriodDays ?? defaults.calibration.returnPeriodDays,

@@ -1,21 +1,22 @@
 // What every OTLP request goes through, whichever listener received it: tenant and auth,
-// admission under the in-flight limits, body, decoding (the validation), screening for
-// partial success, then the hand-off to the one consumer (the Kafka exporter) with a
-// deadline. Errors are thrown as TelepipeErrors; the receivers map them to status codes.
+// admission under the in-flight limits, body, its Kafka records (records.ts: validation,
+// screening for partial success), then the hand-off to the one consumer (the Kafka
+// exporter) with a deadline. Errors are thrown as TelepipeErrors; the receivers map them to
+// status codes.
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Downstream } from '../../lib/component.ts';
-import { invalidArgument } from '../../lib/errors.ts';
-import { decodeJsonRequest, decodeRequest } from '../../lib/otlp/codec.ts';
-import type { ExportPartialSuccess, ExportRequestBySignal, Signal } from '../../lib/otlp/types.ts';
+import type { ResourceRecord } from '../../lib/otlp/kafka-records.ts';
+import type { ExportPartialSuccess, Signal } from '../../lib/otlp/types.ts';
 import type { InFlightLimiter, Lease } from './limiter.ts';
-import { screenRequest } from './screen.ts';
+import { requestRecords } from './records.ts';
 import type { HeaderReader, TenantResolver } from './tenant.ts';
 
-/** A decoded, screened request on its way to Kafka: the item the receivers hand on. */
-export interface OtlpExport<S extends Signal = Signal> {
-  signal: S;
-  request: ExportRequestBySignal[S];
-  /** Data points, log records or spans in `request`. */
+/** An accepted request on its way to Kafka: the item the receivers hand on. */
+export interface OtlpExport {
+  signal: Signal;
+  /** Keys and values of the request's records; the exporter adds topic and headers. */
+  records: ResourceRecord[];
+  /** Data points, log records or spans in `records`. */
   items: number;
   tenant: string;
   /** When the request arrived, Unix nanoseconds. */
@@ -45,6 +46,8 @@ export interface IntakeOptions {
   limiter: InFlightLimiter;
   consumer: Downstream<OtlpExport>;
   ackTimeoutMs: number;
+  /** Largest record value (ingest.producer.maxRecordBytes); bigger resources are split. */
+  maxRecordBytes: number;
 }
 
 const tracer = trace.getTracer('telepipe-ingest');
@@ -75,14 +78,16 @@ export class Intake {
     const lease = this.options.limiter.admit();
     try {
       const body = await call.readBody(lease);
-      const { request, accepted, partial } = screenRequest(
+      const { records, accepted, partial } = requestRecords(
         call.signal,
-        decodeBody(call.signal, call.encoding, body),
+        call.encoding,
+        body,
+        this.options.maxRecordBytes,
       );
       if (accepted > 0) {
         await this.options.consumer.consume({
           signal: call.signal,
-          request,
+          records,
           items: accepted,
           tenant,
           receivedNs,
@@ -94,19 +99,6 @@ export class Intake {
       lease.release();
     }
   }
-}
-
-function decodeBody<S extends Signal>(
-  signal: S,
-  encoding: BodyEncoding,
-  body: Buffer,
-): ExportRequestBySignal[S] {
-  if (body.length === 0) {
-    throw invalidArgument('empty request body; an OTLP export needs at least one resource');
-  }
-  return encoding === 'json'
-    ? decodeJsonRequest(signal, body.toString('utf8'))
-    : decodeRequest(signal, body);
 }
 
 function unixNanosNow(): bigint {

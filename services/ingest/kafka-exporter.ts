@@ -1,6 +1,7 @@
-// The end of the ingest's data path: turns each accepted request into Kafka records (one
-// per resource) and resolves only when Kafka acknowledged all of them (acks=all,
-// idempotent). It makes sure the signal topics exist before it takes any request.
+// The end of the ingest's data path: sends each accepted request's records (one per
+// resource, made by the intake) to the signal's topic with the request's headers, and
+// resolves only when Kafka acknowledged all of them (acks=all, idempotent). It makes sure
+// the signal topics exist before it takes any request.
 import { BaseComponent, type Downstream } from '../../lib/component.ts';
 import type { Config } from '../../lib/config/index.ts';
 import type { IngestConfig } from '../../lib/config/sections/ingest.ts';
@@ -9,7 +10,7 @@ import { KafkaProducer } from '../../lib/kafka/producer.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Signal } from '../../lib/otlp/types.ts';
 import type { OtlpExport } from './intake.ts';
-import { kafkaRecords } from '../../lib/otlp/kafka-records.ts';
+import { outgoingRecords } from '../../lib/otlp/kafka-records.ts';
 
 export interface KafkaOtlpExporterConfig {
   kafka: Config['kafka'];
@@ -53,11 +54,7 @@ export class KafkaOtlpExporter extends BaseComponent implements Downstream<OtlpE
   async consume(item: OtlpExport): Promise<void> {
     this.counters.received += item.items;
     try {
-      const records = kafkaRecords(
-        item,
-        this.topics[item.signal],
-        this.config.producer.maxRecordBytes,
-      );
+      const records = outgoingRecords(item.records, this.topics[item.signal], item);
       await this.producer.send(records, { signal: item.deadline });
       this.counters.sent += item.items;
     } catch (err) {

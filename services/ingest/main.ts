@@ -1,9 +1,9 @@
 // The ingest service: OTLP receivers (pipeline.ts) feeding the Kafka exporter.
 //
 //   OTLP/gRPC :4317 ─┐
-//                    ├─▶ Intake (auth, limits, decode, screen) ─▶ KafkaOtlpExporter ─▶ Kafka
-//   OTLP/HTTP :4318 ─┘                                            one record per resource,
-//                                                                 acks=all, idempotent
+//                    ├─▶ Intake (auth, limits, validate, screen) ─▶ KafkaOtlpExporter ─▶ Kafka
+//   OTLP/HTTP :4318 ─┘                                              one record per resource,
+//                                                                   acks=all, idempotent
 //
 // A request is answered with success only after Kafka acknowledged all of its records.
 import { Registry } from 'prom-client';

@@ -1,9 +1,11 @@
 // The receiving half of the ingest's data path, up to its one consumer:
 //
 //   OTLP/gRPC ─┐
-//              ├─▶ Intake: tenant/auth → in-flight limits → body → decode → screen ─▶ consumer
-//   OTLP/HTTP ─┘            (401)          (429)           (413)   (400)   (partial
-//                                                                           success)
+//              ├─▶ Intake: tenant/auth → in-flight limits → body → validate → screen ─▶ consumer
+//   OTLP/HTTP ─┘            (401)          (429)           (413)   (400)      (partial
+//                                                                             success)
+//
+// Validation walks protobuf bodies on the wire and decodes JSON ones (records.ts).
 //
 // main.ts plugs in the KafkaOtlpExporter as the consumer; unit tests plug in a recorder.
 import type { Registry } from 'prom-client';
@@ -42,6 +44,7 @@ export function createReceivers(
     limiter,
     consumer,
     ackTimeoutMs: settings.producer.ackTimeoutMs,
+    maxRecordBytes: settings.producer.maxRecordBytes,
   });
   const listener = {
     tls: readTlsKeyPair(settings.tls),

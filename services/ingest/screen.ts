@@ -23,11 +23,7 @@ export function screenRequest<S extends Signal>(
 ): Screened<S> {
   const n = nestingOf(signal);
   const resources = n.resources(request);
-  if (resources.length === 0) {
-    throw invalidArgument(
-      `the request holds no ${n.resourceField} entries; an OTLP export needs at least one resource`,
-    );
-  }
+  requireResources(signal, resources.length);
   const total = countItems(signal, request);
   const problems = new Map<string, number>();
   const keep = (item: unknown): boolean => {
@@ -53,6 +49,15 @@ export function screenRequest<S extends Signal>(
     partial:
       rejected > 0 ? { rejected, errorMessage: describeProblems(problems, n.itemName) } : undefined,
   };
+}
+
+/** Refuses a request without resource entries (`entries` counts them). */
+export function requireResources(signal: Signal, entries: number): void {
+  if (entries === 0) {
+    throw invalidArgument(
+      `the request holds no ${nestingOf(signal).resourceField} entries; an OTLP export needs at least one resource`,
+    );
+  }
 }
 
 function describeProblems(problems: Map<string, number>, itemName: string): string {

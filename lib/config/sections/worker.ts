@@ -233,6 +233,13 @@ const detectionSchema = z
     returnPeriodDays: z.number().positive().optional(),
     /** A model at least this skilful on a signal judges it alone (0..1; above 1: never). */
     modelSkill: z.number().optional(),
+    /**
+     * Per signal, the smallest robust scale (in the signal's unit) its statistics use: GC pauses
+     * that move by a fraction of a millisecond are not worth a page, however steady they were.
+     */
+    minScale: z
+      .record(z.string(), z.number().nonnegative())
+      .default({ gc_pause_p99: 0.0005, gc_pause_total: 0.0005 }),
   })
   .strict()
   .prefault({});

@@ -1,6 +1,6 @@
 // Test harness for the ingest receivers without Kafka: the real gRPC and HTTP receivers
-// and intake, on free ports, feeding a consumer that records what it gets (encoded into
-// the Kafka records the exporter would produce) or fails the way the exporter would.
+// and intake, on free ports, feeding a consumer that records what it gets (with the Kafka
+// records the exporter would produce) or fails the way the exporter would.
 import {
   Client,
   credentials as grpcCredentials,
@@ -25,7 +25,7 @@ import {
 import type { ExportRequestBySignal, Signal } from '../../../lib/otlp/types.ts';
 import type { OtlpExport } from '../../../services/ingest/intake.ts';
 import { createReceivers } from '../../../services/ingest/pipeline.ts';
-import { kafkaRecords } from '../../../lib/otlp/kafka-records.ts';
+import { outgoingRecords } from '../../../lib/otlp/kafka-records.ts';
 import { silentLogger } from '../../support/stack.ts';
 
 export const TRACE_ID = '5b8efff798038103d269b633813fc60c';
@@ -148,7 +148,7 @@ export function responseType(signal: Signal): protobuf.Type {
 export type ConsumerMode = 'ack' | 'slow' | 'fail' | 'hang';
 
 /**
- * Stands in for the Kafka exporter: encodes the records, then acks (at once, or after
+ * Stands in for the Kafka exporter: keeps the records, then acks (at once, or after
  * 300 ms when `slow`), fails, or waits out the deadline.
  */
 export class RecordingConsumer implements Downstream<OtlpExport> {
@@ -158,7 +158,7 @@ export class RecordingConsumer implements Downstream<OtlpExport> {
 
   consume(item: OtlpExport): Promise<void> {
     this.exports.push(item);
-    this.records.push(...kafkaRecords(item, `topic_${item.signal}`, 1_000_000));
+    this.records.push(...outgoingRecords(item.records, `topic_${item.signal}`, item));
     if (this.mode === 'fail') return Promise.reject(unavailable('Kafka is down (test)'));
     if (this.mode === 'slow') return new Promise((resolve) => setTimeout(resolve, 300));
     if (this.mode === 'hang') {

@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { decodeJsonRequest, decodeRequest } from '../../../lib/otlp/codec.ts';
-import { countItems, resourceKey } from '../../../lib/otlp/resources.ts';
+import { resourceKey } from '../../../lib/otlp/resources.ts';
 import type { Signal } from '../../../lib/otlp/types.ts';
-import type { OtlpExport } from '../../../services/ingest/intake.ts';
-import { kafkaRecords, RECORD_HEADERS } from '../../../lib/otlp/kafka-records.ts';
+import {
+  kafkaRecords,
+  RECORD_HEADERS,
+  type RecordSource,
+} from '../../../lib/otlp/kafka-records.ts';
 import { screenRequest } from '../../../services/ingest/screen.ts';
 import { FIXTURE_ITEMS, fixtureRequest, SPAN_ID, TRACE_ID } from './harness.ts';
 
-const exportOf = <S extends Signal>(signal: S, request = fixtureRequest(signal)): OtlpExport => ({
+const exportOf = <S extends Signal>(signal: S, request = fixtureRequest(signal)): RecordSource => ({
   signal,
   request,
-  items: countItems(signal, request),
   tenant: 'acme',
   receivedNs: 1795464000123456789n,
-  deadline: new AbortController().signal,
 });
 
 describe('screenRequest', () => {

@@ -20,10 +20,18 @@ describe('worker config', () => {
   });
 
   it('takes the detection keys over the detector defaults and rejects the old coldStart section', () => {
-    expect(loadConfig({ env: {} }).worker.detection).toEqual({});
+    expect(loadConfig({ env: {} }).worker.detection).toEqual({
+      minScale: { gc_pause_p99: 0.0005, gc_pause_total: 0.0005 },
+    });
     const { worker } = parseConfig({
       worker: {
-        detection: { minSteps: 8, baselineSteps: 512, returnPeriodDays: 30, modelSkill: 2 },
+        detection: {
+          minSteps: 8,
+          baselineSteps: 512,
+          returnPeriodDays: 30,
+          modelSkill: 2,
+          minScale: { latency_p99: 0.002 },
+        },
       },
     });
     expect(worker.detection).toEqual({
@@ -31,7 +39,11 @@ describe('worker config', () => {
       baselineSteps: 512,
       returnPeriodDays: 30,
       modelSkill: 2,
+      minScale: { latency_p99: 0.002 },
     });
+    expect(() =>
+      parseConfig({ worker: { detection: { minScale: { heap_inuse: -1 } } } }),
+    ).toThrow();
     expect(() => parseConfig({ worker: { detection: { baselineSteps: 4 } } })).toThrow();
     expect(() => parseConfig({ worker: { detection: { returnPeriodDays: 0 } } })).toThrow();
     expect(() => parseConfig({ worker: { detection: { threshold: 4 } } })).toThrow();

@@ -166,6 +166,26 @@ describe('SignalTracker statistics', () => {
     expect(stillUp.up[STAT.level]).toBeGreaterThan(3);
   });
 
+  it('never uses a scale below its minScale: a small move of a steady signal stays small', () => {
+    // A GC pause p99 steady around 0.1 ms that becomes 0.4 ms: huge in its own noise, below a
+    // 0.5 ms floor.
+    const rng = new Rng(7);
+    const floored = new SignalTracker(PARAMS, 0.0005);
+    const bare = new SignalTracker(PARAMS);
+    for (let t = 0; t < 300; t++) {
+      const value = 0.0001 * (1 + 0.02 * rng.normal());
+      step(floored, t, value);
+      step(bare, t, value);
+    }
+    expect(floored.scale).toBe(0.0005);
+    expect(bare.scale).toBeLessThan(0.00001);
+    const flooredMove = floored.observe(0.0004, T0 + 300 * STEP_MS);
+    const bareMove = bare.observe(0.0004, T0 + 300 * STEP_MS);
+    expect(flooredMove.z).toBeCloseTo(0.6, 1);
+    expect(bareMove.z).toBeGreaterThan(10);
+    expect(flooredMove.up[STAT.spike]).toBeLessThan(1);
+  });
+
   it('judges a signal against yesterday only when its daily pattern beats the recent baseline', () => {
     // A daily pattern that jumps between levels every 15 minutes (the baseline cannot follow
     // it, yesterday can), and the same noise without any pattern.
