@@ -1,16 +1,17 @@
 // The OpenTelemetry Collector that telepipe is compared with (issue 15's peer bench) and
 // tested against (issue 17's interop tests), built from source by the Collector's own
 // builder (ocb) with components from the Go module proxy. The binary is cached outside the
-// repository and rebuilt only when it is missing or the component list changed, so the
-// first call takes minutes (2 cores) and later calls return at once.
+// repository, one per component list (checkouts with different lists on one machine do not
+// rebuild over each other), so the first call takes minutes (2 cores) and later calls
+// return at once.
 //
 //   tsx bench/peer/collector.ts            builds if needed, prints the binary's path
 //   import { ensureCollector } ...         same, from a test or bench
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Builder and core components; contrib components share the version number. */
@@ -20,11 +21,15 @@ const CORE = 'go.opentelemetry.io/collector';
 const CONTRIB = 'github.com/open-telemetry/opentelemetry-collector-contrib';
 const V = `v${COLLECTOR_VERSION}`;
 
-/** What the bench and interop tests use: OTLP in and out of Kafka, and a sink for checks. */
+/**
+ * What the bench and interop tests use: OTLP in and out of Kafka, OTLP/HTTP out to a test's
+ * own server (which counts what arrived), and sinks for checks.
+ */
 const COMPONENTS = {
   receivers: [`${CORE}/receiver/otlpreceiver ${V}`, `${CONTRIB}/receiver/kafkareceiver ${V}`],
   exporters: [
     `${CONTRIB}/exporter/kafkaexporter ${V}`,
+    `${CORE}/exporter/otlphttpexporter ${V}`,
     `${CORE}/exporter/debugexporter ${V}`,
     `${CORE}/exporter/nopexporter ${V}`,
   ],
@@ -40,7 +45,8 @@ const BUILD_HINT =
 
 /**
  * The cache directory: `$TELEPIPE_CACHE_DIR`, else `$XDG_CACHE_HOME/telepipe`, else
- * `~/.cache/telepipe`; one subdirectory per Collector version.
+ * `~/.cache/telepipe`; one subdirectory per Collector version (the builder lives there), and
+ * in it one per component list (the binary).
  */
 export function collectorCacheDir(): string {
   const base =
@@ -78,11 +84,11 @@ export interface EnsureCollectorOptions {
 export async function ensureCollector(options: EnsureCollectorOptions = {}): Promise<string> {
   const log = options.log ?? ((line: string) => process.stderr.write(`[otelcol] ${line}\n`));
   const dir = collectorCacheDir();
-  const binary = join(dir, BINARY_NAME);
-  const stampPath = join(dir, 'manifest.sha256');
-  // The stamp hashes the manifest without its build directory, which differs per build.
-  const stamp = createHash('sha256').update(manifest('')).digest('hex');
-  if (existsSync(binary) && readIfExists(stampPath) === stamp) return binary;
+  // Named by the manifest's hash (without its build directory, which differs per build): a
+  // binary there was built from this component list.
+  const components = createHash('sha256').update(manifest('')).digest('hex').slice(0, 16);
+  const binary = join(dir, `components-${components}`, BINARY_NAME);
+  if (existsSync(binary)) return binary;
 
   const go = await goVersion();
   log(`building the OpenTelemetry Collector ${V} with ${go} (several minutes on 2 cores)`);
@@ -117,19 +123,15 @@ export async function ensureCollector(options: EnsureCollectorOptions = {}): Pro
       // The builder reports each step (sources, modules, compiling) on stderr.
       echo: true,
     });
-    // rename is atomic: a reader sees the old binary or the new one, never a partial file.
+    // rename is atomic: a reader sees no binary or the whole one, never a partial file.
+    mkdirSync(dirname(binary), { recursive: true });
     renameSync(join(buildDir, 'src', BINARY_NAME), binary);
-    writeFileSync(stampPath, stamp);
   } finally {
     rmSync(buildDir, { recursive: true, force: true });
   }
   const version = await run(binary, ['--version'], { what: `${binary} --version`, log });
   log(`built ${version.trim()} in ${elapsed()}: ${binary}`);
   return binary;
-}
-
-function readIfExists(path: string): string | undefined {
-  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
 
 async function goVersion(): Promise<string> {

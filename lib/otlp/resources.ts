@@ -1,7 +1,14 @@
 // Splitting OTLP requests into one request per resource (the Kafka record contract),
 // the stable resource identity key, and item counts for partial success and stats.
 import { createHash } from 'node:crypto';
-import type { AnyValue, ExportRequestBySignal, KeyValue, Resource, Signal } from './types.ts';
+import type {
+  AnyValue,
+  ExportRequestBySignal,
+  KeyValue,
+  Metric,
+  Resource,
+  Signal,
+} from './types.ts';
 
 /** Attributes that identify where telemetry came from; their hash keys the Kafka record. */
 export const RESOURCE_IDENTITY_KEYS = [
@@ -135,9 +142,8 @@ export function countItems<S extends Signal>(signal: S, request: ExportRequestBy
   }
 }
 
-function dataPointCount(
-  metric: ExportRequestBySignal['metrics']['resourceMetrics'][number]['scopeMetrics'][number]['metrics'][number],
-): number {
+/** Data points of one metric, whichever its type. */
+export function dataPointCount(metric: Metric): number {
   const data =
     metric.gauge ?? metric.sum ?? metric.histogram ?? metric.exponentialHistogram ?? metric.summary;
   return data?.dataPoints.length ?? 0;

@@ -7,7 +7,13 @@ import { KafkaAdmin } from '../../../lib/kafka/admin.ts';
 import { decodeRequest, encodeRequest } from '../../../lib/otlp/codec.ts';
 import { metricsRequest, SEC } from '../../support/clickhouseFixtures.ts';
 import { readTopic } from '../../support/kafka-read.ts';
-import { startCollector, type RunningCollector } from '../../support/otelcol.ts';
+import {
+  kafkaExporter,
+  otlpHttpReceiver,
+  signalPipelines,
+  startCollector,
+  type RunningCollector,
+} from '../../support/otelcol.ts';
 import { freePort, silentLogger, testConfig } from '../../support/stack.ts';
 
 const config = testConfig();
@@ -22,17 +28,9 @@ describe('the built Collector: otlpreceiver → kafkaexporter (otlp_proto)', () 
     await admin.ensureTopics([{ topic, partitions: 1 }]);
     port = await freePort();
     collector = await startCollector({
-      receivers: { otlp: { protocols: { http: { endpoint: `127.0.0.1:${port}` } } } },
-      exporters: {
-        kafka: {
-          brokers: config.kafka.brokers,
-          metrics: { topic, encoding: 'otlp_proto' },
-          producer: { required_acks: -1 },
-          // No queue: the HTTP answer then waits for Kafka's acknowledgement.
-          sending_queue: { enabled: false },
-        },
-      },
-      service: { pipelines: { metrics: { receivers: ['otlp'], exporters: ['kafka'] } } },
+      receivers: { otlp: otlpHttpReceiver(port) },
+      exporters: { kafka: kafkaExporter(config.kafka.brokers, { metrics: topic }) },
+      service: { pipelines: signalPipelines(['metrics'], 'otlp', 'kafka') },
     });
   }, 900_000); // a first run builds the Collector (about 3 minutes on 2 cores)
 

@@ -1,33 +1,15 @@
 // Shared setup of the processor integration tests: a per-test config (own topics,
-// database, consumer group), the migrated database, and the in-process service.
+// database, consumer group), the migrated database, and the in-process service
+// (test/support/processor.ts), plus reading the admin server and topics back.
 import { pino } from 'pino';
 import type { Config } from '../../../lib/config/index.ts';
 import type { IncomingRecord } from '../../../lib/kafka/group-consumer.ts';
 import { KafkaGroupConsumer } from '../../../lib/kafka/group-consumer.ts';
 import type { Service } from '../../../lib/service.ts';
 import { waitUntil } from '../../../infra/stack/processes.ts';
-import { createTopics, migrateTestDatabase } from '../../support/clickhouse.ts';
-import { testConfig, uniqueSuffix } from '../../support/stack.ts';
+import { uniqueSuffix } from '../../support/stack.ts';
 
-export { startProcessor } from '../../support/processor.ts';
-
-export function processorTestConfig(overrides: Partial<Config['processor']> = {}): Config {
-  const config = testConfig();
-  config.processor = {
-    ...config.processor,
-    adminAddress: '127.0.0.1:0',
-    groupId: `test_processor_${uniqueSuffix()}`,
-    batch: { maxRows: 50_000, maxBytes: 16 * 1024 * 1024, maxAgeMs: 300 },
-    retry: { initialMs: 200, maxMs: 2000 },
-    ...overrides,
-  };
-  return config;
-}
-
-export async function prepare(config: Config): Promise<void> {
-  await createTopics(config);
-  await migrateTestDatabase(config);
-}
+export { prepare, processorTestConfig, startProcessor } from '../../support/processor.ts';
 
 export async function admin(
   service: Service,
