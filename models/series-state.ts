@@ -60,8 +60,6 @@ export class SeriesState {
   private readonly F: number;
   private readonly gaps: GapFiller;
   private readonly normalizers: RollingNormalizer[];
-  /** Per signal, OnlineParams.minScale: no error smaller than this counts as one unit. */
-  private readonly minScales: number[];
   private readonly trackers: SignalTracker[];
   private readonly calibration: SeriesCalibration;
   /** Last `window` steps of values with short gaps filled: the model's input. */
@@ -81,8 +79,9 @@ export class SeriesState {
     this.F = ctx.features.length;
     this.gaps = new GapFiller(this.F, ctx.maxGapSteps);
     this.normalizers = ctx.features.map(() => newNormalizer(ctx.normalization));
-    this.minScales = ctx.features.map((feature) => ctx.online.minScale[feature] ?? 0);
-    this.trackers = ctx.features.map((_, f) => new SignalTracker(ctx.online, this.minScales[f]));
+    this.trackers = ctx.features.map(
+      (feature) => new SignalTracker(ctx.online, ctx.online.minScale[feature] ?? 0),
+    );
     this.calibration = new SeriesCalibration(this.F, ctx.online, ctx.stepMs / 1000);
     this.window = ctx.model()?.metadata.window ?? 0;
     this.ring = new Float64Array(Math.max(1, this.window) * this.F);
@@ -269,7 +268,7 @@ export class SeriesState {
     const predicted = forecasts[plan.slot * this.F + f]!;
     const forecast = predicted * scale + plan.median[f]!;
     // The model's typical miss in the signal's unit, never below the signal's minScale.
-    const typicalMiss = Math.max(scale * model.metadata.errorScale[f]!, this.minScales[f]!);
+    const typicalMiss = Math.max(scale * model.metadata.errorScale[f]!, this.trackers[f]!.minScale);
     return { forecast, standardized: (value - forecast) / typicalMiss };
   }
 

@@ -63,7 +63,7 @@ export class SignalTracker {
   constructor(
     private readonly params: OnlineParams,
     /** The smallest baseline scale (OnlineParams.minScale of this signal; 0: none). */
-    private readonly minScale = 0,
+    readonly minScale = 0,
   ) {
     this.window = new SortedWindow(params.baselineSteps);
     this.local = new EwScale(params.baselineSteps, params.minSteps);
