@@ -117,7 +117,7 @@ async function page(
     signal: 'goroutines',
     at: String(T0 + 2 * STEP_MS),
   });
-  const res = await fetch(`${url}/alert?${params}`, { headers: bearer(token) });
+  const res = await fetch(`${url}/alert?${params.toString()}`, { headers: bearer(token) });
   return {
     status: res.status,
     text: await res.text(),
