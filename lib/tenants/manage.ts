@@ -66,6 +66,7 @@ export class Tenants {
               cluster: ch.cluster,
               networks: tenants.networks,
               userPrefix: tenants.userPrefix,
+              username: ch.username,
             })
           : new UsersFileAccess(own, {
               schema: {

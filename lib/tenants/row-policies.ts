@@ -15,6 +15,8 @@ export interface RowPolicyTarget {
   /** Addresses the users may connect from. */
   networks: readonly string[];
   userPrefix: string;
+  /** The user telepipe connects as, for messages. */
+  username: string;
 }
 
 /** The policy that lets every other user read every row. */
@@ -150,8 +152,7 @@ export class RowPolicyAccess implements TenantAccess {
   async problems(names: TenantNames): Promise<string[]> {
     if (!(await this.exists(names))) return [`user ${names.user} does not exist`];
     const policies = (await this.policies()).filter((p) => p.short_name === names.user);
-    const grants = await selectRows<{ database: string; table: string }>(
-      this.client,
+    const grants = await this.select<{ database: string; table: string }>(
       `SELECT database, table FROM system.grants WHERE user_name = ${sqlString(names.user)} AND access_type = 'SELECT'`,
     );
     const want = normalized(tenantFilter(names.tenant));
@@ -171,22 +172,42 @@ export class RowPolicyAccess implements TenantAccess {
   }
 
   private async policies(): Promise<PolicyRow[]> {
-    return selectRows<PolicyRow>(
-      this.client,
+    return this.select<PolicyRow>(
       `SELECT short_name, database, table, select_filter FROM system.row_policies WHERE database = ${sqlString(this.target.database)}`,
     );
   }
 
   private async tenantUsers(): Promise<string[]> {
-    const rows = await selectRows<{ name: string }>(
-      this.client,
+    const rows = await this.select<{ name: string }>(
       `SELECT name FROM system.users WHERE startsWith(name, ${sqlString(this.target.userPrefix)}) ORDER BY name`,
     );
     return rows.map((r) => r.name);
   }
 
   private async run(statements: readonly string[]): Promise<void> {
-    for (const statement of statements) await runStatement(this.client, statement);
+    for (const statement of statements) {
+      await runStatement(this.client, statement).catch((err: unknown) => {
+        throw this.explain(err);
+      });
+    }
+  }
+
+  private async select<T>(query: string): Promise<T[]> {
+    return selectRows<T>(this.client, query).catch((err: unknown) => {
+      throw this.explain(err);
+    });
+  }
+
+  /** ACCESS_DENIED (497): the connecting user may not manage users; say how to allow it. */
+  private explain(err: unknown): unknown {
+    const text = err instanceof Error ? err.message : String(err);
+    if (!/\b497\b|ACCESS_DENIED/.test(text)) return err;
+    return new TelepipeError(
+      'config',
+      `ClickHouse user ${this.target.username} (clickhouse.username) may not manage users, row policies and grants: ` +
+        `give it access_management in the server's users config, or GRANT ACCESS MANAGEMENT, SELECT ON ${this.target.database}.* TO it WITH GRANT OPTION (${text})`,
+      { cause: err },
+    );
   }
 }
 

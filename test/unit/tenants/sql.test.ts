@@ -28,6 +28,7 @@ const single: RowPolicyTarget = {
   cluster: '',
   networks: ['10.0.0.0/8'],
   userPrefix: 'telepipe_tenant_',
+  username: 'default',
 };
 const cluster: RowPolicyTarget = { ...single, cluster: 'main' };
 const acme = tenantNames('acme', {
