@@ -15,7 +15,8 @@ import { AlertPageServer } from '../../../services/anomaly-worker/page-server.ts
 import { ScoreStore, scoreRows } from '../../../services/anomaly-worker/scores.ts';
 import { openStorage, type Storage } from '../../../services/anomaly-worker/storage.ts';
 import { AlertEnricher } from '../../../services/anomaly-worker/webhook.ts';
-import { dropTestDatabase, migrateTestDatabase } from '../../support/clickhouse.ts';
+import { migrateTestDatabase } from '../../support/clickhouse.ts';
+import { stopPageServerAndStorage } from '../../support/page-server.ts';
 import { silentLogger, testConfig, uniqueSuffix } from '../../support/stack.ts';
 
 const STEP_MS = 15_000;
@@ -157,10 +158,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.shutdown();
-  if (!storage) return;
-  await dropTestDatabase(storage.client, config);
-  await storage.client.close();
+  await stopPageServerAndStorage(server, storage, config);
 });
 
 describe('page server auth', () => {
