@@ -59,6 +59,8 @@ export async function tenantsList(config: Config, json: boolean): Promise<string
 export async function applyConfiguredTenants(config: Config): Promise<string[]> {
   if (config.clickhouse.tenants.readers.length === 0) return [];
   return withTenants(config, async (tenants) =>
-    (await tenants.applyConfigured()).map((a) => describeAdded(a, tenants.access.mechanism)),
+    (await tenants.applyConfigured({ mayGenerate: process.stdout.isTTY })).map((a) =>
+      describeAdded(a, tenants.access.mechanism),
+    ),
   );
 }

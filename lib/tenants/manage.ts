@@ -114,12 +114,26 @@ export class Tenants {
     return this.access.list();
   }
 
-  /** `telepipe migrate`: every tenant of clickhouse.tenants.readers. */
-  async applyConfigured(): Promise<TenantAdded[]> {
-    const added: TenantAdded[] = [];
-    for (const reader of this.config.clickhouse.tenants.readers) {
-      added.push(await this.add(reader.tenant, reader.passwordSha256));
+  /**
+   * `telepipe migrate`: every tenant of clickhouse.tenants.readers. Unless `mayGenerate` (the
+   * output is a terminal), a new user without passwordSha256 is an error: a generated password
+   * would end up in a Job's or CI's log.
+   */
+  async applyConfigured(options: { mayGenerate: boolean }): Promise<TenantAdded[]> {
+    const readers = this.config.clickhouse.tenants.readers;
+    if (!options.mayGenerate) {
+      for (const [i, reader] of readers.entries()) {
+        if (reader.passwordSha256 || (await this.access.exists(this.names(reader.tenant))))
+          continue;
+        throw new TelepipeError(
+          'config',
+          `clickhouse.tenants.readers.${i} (tenant ${JSON.stringify(reader.tenant)}) has no passwordSha256 and its user does not exist yet; ` +
+            'a generated password is printed only to a terminal, never into logs: set passwordSha256, or run `telepipe tenants add` in a terminal',
+        );
+      }
     }
+    const added: TenantAdded[] = [];
+    for (const reader of readers) added.push(await this.add(reader.tenant, reader.passwordSha256));
     return added;
   }
 

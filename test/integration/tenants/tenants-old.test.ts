@@ -3,7 +3,8 @@
 // tenant's user, logging in over HTTP as Grafana would, reads only its own rows from every
 // telepipe table, cannot write, alter or drop, and cannot reach the other tenant or the main
 // database; `telepipe doctor` names missing and mismatched users; removing drops them again.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { runDoctor } from '../../../cli/doctor.ts';
 import { createClickHouseClient, runStatement } from '../../../lib/clickhouse/client.ts';
 import { runMigrations } from '../../../lib/clickhouse/migrate.ts';
 import type { Config } from '../../../lib/config/index.ts';
-import { Tenants } from '../../../lib/tenants/manage.ts';
+import { Tenants, usersDir } from '../../../lib/tenants/manage.ts';
 import { sha256Hex, TENANT_TABLES } from '../../../lib/tenants/names.ts';
 import { testConfig, uniqueSuffix } from '../../support/stack.ts';
 
@@ -147,6 +148,37 @@ describe('tenant users on ClickHouse 18.16', () => {
     expect(stillThere.text).toBe('3\n');
   });
 
+  it('why not a users-config row filter: 18.16 ignores <databases><db><table><filter>', async () => {
+    const user = `t19_filter_probe_${suffix}`;
+    const file = join(usersDir(config), `${user}.xml`);
+    const main = config.clickhouse.database;
+    writeFileSync(
+      file,
+      `<?xml version="1.0"?><yandex><users><${user}>` +
+        `<password_sha256_hex>${sha256Hex('probe')}</password_sha256_hex>` +
+        '<networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota>' +
+        `<databases><${main}><otel_logs><filter>TenantId = '${A}'</filter></otel_logs></${main}></databases>` +
+        `</${user}></users></yandex>`,
+    );
+    try {
+      let answer: Answer = { status: 0, text: '' };
+      for (let i = 0; i < 40 && answer.status !== 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        answer = await asUser(
+          user,
+          'probe',
+          main,
+          'SELECT DISTINCT TenantId FROM otel_logs ORDER BY TenantId',
+        );
+      }
+      // The filter would leave A's rows only; 18.16 returns every tenant's.
+      expect(answer.status).toBe(200);
+      expect(answer.text.trim().split('\n').sort()).toEqual([A, B, 'someone-else'].sort());
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
   it('lists both tenants', async () => {
     const listed = await tenants.list();
     expect(listed.map((e) => e.tenant).sort()).toEqual([A, B].sort());
@@ -180,6 +212,40 @@ describe('tenant users on ClickHouse 18.16', () => {
       status: 'warn',
       detail: expect.stringMatching(/does not name the tenant/),
     });
+  });
+
+  it('telepipe migrate applies clickhouse.tenants.readers, and never prints a password into a log', async () => {
+    const C = `initech_${suffix}`;
+    const migrate = (readers: Config['clickhouse']['tenants']['readers']) =>
+      spawnSync(
+        process.execPath,
+        ['bin/telepipe.js', '--config', writeConfigFile(readers), 'migrate'],
+        {
+          encoding: 'utf8',
+        },
+      );
+    // Not a terminal: a new user without a hash would need a generated password printed here.
+    const refused = migrate([{ tenant: C }]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(
+      /clickhouse\.tenants\.readers\.0 \(tenant "initech_.*"\) has no passwordSha256 .* never into logs/,
+    );
+    const applied = migrate([{ tenant: C, passwordSha256: sha256Hex('c-password') }]);
+    expect(applied.stderr).not.toMatch(/telepipe:/);
+    expect(applied.status).toBe(0);
+    expect(applied.stdout).toMatch(new RegExp(`created tenant "${C}": user telepipe_tenant_${C}`));
+    expect(applied.stdout).not.toMatch(/password for/);
+    try {
+      const answer = await asUser(
+        `telepipe_tenant_${C}`,
+        'c-password',
+        tenants.names(C).database,
+        'SELECT count() FROM otel_logs',
+      );
+      expect(answer).toEqual({ status: 200, text: '0\n' });
+    } finally {
+      await tenants.remove(C);
+    }
   });
 
   it('remove drops the user and its copies', async () => {
