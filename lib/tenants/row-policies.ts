@@ -4,7 +4,12 @@
 // permissive `USING 1` policy for everyone but the tenant users keeps telepipe's own reads (the
 // worker, Grafana admins) whole; it is rewritten whenever a tenant user comes or goes.
 import { TelepipeError } from '../errors.ts';
-import { runStatement, selectRows, type ClickHouseClient } from '../clickhouse/client.ts';
+import {
+  clickhouseErrorCode,
+  runStatement,
+  selectRows,
+  type ClickHouseClient,
+} from '../clickhouse/client.ts';
 import type { TenantAccess, TenantEntry } from './access.ts';
 import { sqlString, TENANT_TABLES, tenantFilter, type TenantNames } from './names.ts';
 
@@ -18,6 +23,9 @@ export interface RowPolicyTarget {
   /** The user telepipe connects as, for messages. */
   username: string;
 }
+
+/** ClickHouse's error code for a missing privilege. */
+const ACCESS_DENIED = 497;
 
 /** The policy that lets every other user read every row. */
 export const ALL_ROWS_POLICY = 'telepipe_all_rows';
@@ -201,11 +209,12 @@ export class RowPolicyAccess implements TenantAccess {
   /** ACCESS_DENIED (497): the connecting user may not manage users; say how to allow it. */
   private explain(err: unknown): unknown {
     const text = err instanceof Error ? err.message : String(err);
-    if (!/\b497\b|ACCESS_DENIED/.test(text)) return err;
+    const code = clickhouseErrorCode(err);
+    if (code !== ACCESS_DENIED) return err;
     return new TelepipeError(
       'config',
       `ClickHouse user ${this.target.username} (clickhouse.username) may not manage users, row policies and grants: ` +
-        `give it access_management in the server's users config, or GRANT ACCESS MANAGEMENT, SELECT ON ${this.target.database}.* TO it WITH GRANT OPTION (${text})`,
+        `give it access_management in the server's users config, or GRANT ACCESS MANAGEMENT, SELECT ON ${this.target.database}.* TO it WITH GRANT OPTION (code ${code}: ${text})`,
       { cause: err },
     );
   }
