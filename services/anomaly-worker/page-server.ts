@@ -87,7 +87,9 @@ export class AlertPageServer extends BaseComponent {
     await listen(server, this.address);
     this.server = server;
     if (!this.auth.enabled) {
-      this.deps.log.warn(
+      // A warning when the configured address was wider than localhost: the pages moved.
+      const moved = this.address !== this.config.address;
+      this.deps.log[moved ? 'warn' : 'info'](
         {
           configured: this.config.address,
           listening: `${this.address.replace(/:\d+$/, '')}:${this.port()}`,
