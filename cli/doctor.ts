@@ -11,6 +11,7 @@ import {
   serverVersion,
 } from '../lib/clickhouse/client.ts';
 import { KafkaAdmin } from '../lib/kafka/admin.ts';
+import { Tenants } from '../lib/tenants/manage.ts';
 import { readSchemaState } from '../lib/clickhouse/migrate.ts';
 import { LATEST_SCHEMA_VERSION } from '../lib/clickhouse/migrations/index.ts';
 import { portInUse } from '../infra/stack/processes.ts';
@@ -64,6 +65,7 @@ export async function runDoctor(configPath: string | undefined): Promise<CheckRe
     ok('config', configPath ?? process.env.TELEPIPE_CONFIG ?? 'built-in defaults (local stack)'),
     ...(await kafkaChecks(config)),
     ...(await clickhouseChecks(config)),
+    ...(await tenantChecks(config)),
     ...(await alertmanagerChecks(config)),
     ...(await ingestPortChecks(config)),
     await tensorflowCheck(),
@@ -173,6 +175,65 @@ async function clickhouseChecks(config: Config): Promise<CheckResult[]> {
     ];
   } finally {
     await client.close();
+  }
+}
+
+/**
+ * Each tenant of clickhouse.tenants.readers has its user, restricted to its rows; users of
+ * tenants the config no longer names are flagged too (their reads are still allowed).
+ */
+async function tenantChecks(config: Config): Promise<CheckResult[]> {
+  const readers = config.clickhouse.tenants.readers;
+  let tenants: Tenants;
+  try {
+    tenants = await Tenants.open(config);
+  } catch (err) {
+    // No server or no schema: the clickhouse checks already say so.
+    return readers.length === 0
+      ? []
+      : [
+          warn(
+            'clickhouse tenants',
+            `not checked: ${message(err)}`,
+            'fix the clickhouse checks first',
+          ),
+        ];
+  }
+  try {
+    const results = (await tenants.problems()).map(({ tenant, user, problems }) =>
+      problems.length === 0
+        ? ok(
+            `clickhouse tenant ${tenant}`,
+            `user ${user} reads only its rows (${tenants.access.mechanism})`,
+          )
+        : fail(
+            `clickhouse tenant ${tenant}`,
+            `user ${user}: ${problems.join('; ')}`,
+            `run \`telepipe migrate\` (it applies clickhouse.tenants.readers) or \`telepipe tenants add ${tenant}\``,
+          ),
+    );
+    const configured = new Set(readers.map((r) => r.tenant));
+    for (const entry of await tenants.list()) {
+      if (entry.tenant === '' || configured.has(entry.tenant)) continue;
+      results.push(
+        warn(
+          `clickhouse tenant ${entry.tenant}`,
+          `user ${entry.user} exists but clickhouse.tenants.readers does not name the tenant`,
+          `add it to clickhouse.tenants.readers, or \`telepipe tenants remove ${entry.tenant}\``,
+        ),
+      );
+    }
+    return results;
+  } catch (err) {
+    return [
+      fail(
+        'clickhouse tenants',
+        message(err),
+        'check the ClickHouse user telepipe connects as may read system tables',
+      ),
+    ];
+  } finally {
+    await tenants.close();
   }
 }
 

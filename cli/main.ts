@@ -7,7 +7,13 @@ import { invalidArgument, TelepipeError } from '../lib/errors.ts';
 import { DEFAULT_ALERT_POLICY, type AlertPolicy } from '../models/alerts.ts';
 import { METHOD_NAMES, SPLITS, type MethodName, type Split } from '../models/evaluation/names.ts';
 import type { ResolvedModel } from '../models/score-grid.ts';
-import { listParser, parseFraction, parsePositiveInt, parsePositiveNumber } from './options.ts';
+import {
+  listParser,
+  parseFraction,
+  parsePositiveInt,
+  parsePositiveNumber,
+  parseSha256,
+} from './options.ts';
 
 const program = new Command('telepipe')
   .description(
@@ -84,12 +90,56 @@ program
   .action(
     action(async () => {
       const { runMigrations } = await import('../lib/clickhouse/migrate.ts');
-      const result = await runMigrations(config());
+      const cfg = config();
+      const result = await runMigrations(cfg);
       console.log(
         result.applied.length > 0
           ? `applied migrations ${result.applied.join(', ')}; schema version ${result.version} (${result.dialect} dialect)`
           : `schema already at version ${result.version} (${result.dialect} dialect); nothing to do`,
       );
+      const { applyConfiguredTenants } = await import('./tenants.ts');
+      for (const line of await applyConfiguredTenants(cfg)) console.log(line);
+    }),
+  );
+
+const tenants = program
+  .command('tenants')
+  .description(
+    'read-only ClickHouse users per tenant, each reading only its own rows (docs/tenants.md)',
+  );
+tenants
+  .command('add')
+  .description("create (or bring in line) the tenant's user; prints a generated password once")
+  .argument('<tenant>', 'the TenantId value the user may read')
+  .option(
+    '--password-sha256 <hex>',
+    "sha256 of the password to set (default: keep an existing user's, generate one for a new user)",
+    parseSha256,
+  )
+  .action(
+    action(async (tenant: string, opts: { passwordSha256?: string }) => {
+      const { tenantsAdd } = await import('./tenants.ts');
+      console.log(await tenantsAdd(config(), tenant, opts.passwordSha256));
+    }),
+  );
+tenants
+  .command('list')
+  .description('the tenant users on the server')
+  .option('--json', 'print them as JSON')
+  .action(
+    action(async (opts: { json?: boolean }) => {
+      const { tenantsList } = await import('./tenants.ts');
+      console.log(await tenantsList(config(), opts.json ?? false));
+    }),
+  );
+tenants
+  .command('remove')
+  .description("drop the tenant's user (and, on 18.16, its copy database)")
+  .argument('<tenant>', 'the TenantId value')
+  .action(
+    action(async (tenant: string) => {
+      const { tenantsRemove } = await import('./tenants.ts');
+      console.log(await tenantsRemove(config(), tenant));
     }),
   );
 program

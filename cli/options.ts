@@ -45,3 +45,13 @@ export function listParser<T extends string>(allowed: readonly T[]): (value: str
     return [...new Set(names)] as T[];
   };
 }
+
+/** A sha256 digest as 64 hex digits (`--password-sha256`). */
+export function parseSha256(value: string): string {
+  if (!/^[0-9a-fA-F]{64}$/.test(value)) {
+    throw new InvalidArgumentError(
+      'It must be 64 hex digits, e.g. the output of `printf %s "$PASSWORD" | sha256sum`.',
+    );
+  }
+  return value.toLowerCase();
+}

@@ -147,6 +147,13 @@ function serverErrorCode(err: unknown, message: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** The server's error code of a (classified) ClickHouse error; undefined for network errors. */
+export function clickhouseErrorCode(err: unknown): number | undefined {
+  const original = err instanceof TelepipeError ? err.cause : err;
+  const message = original instanceof Error ? original.message : String(original);
+  return serverErrorCode(original, message);
+}
+
 function firstLine(query: string): string {
   const line = query.trim().split('\n')[0] ?? '';
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;

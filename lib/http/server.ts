@@ -38,3 +38,10 @@ export async function closeNow(server: Server): Promise<void> {
   server.closeAllConnections();
   await closed;
 }
+
+/** The address with its host replaced by 127.0.0.1 unless it is a loopback one already. */
+export function loopbackOnly(address: string): string {
+  const { host, port } = parseListenAddress(address);
+  const loopback = ['127.0.0.1', '::1', '[::1]', 'localhost'].includes(host);
+  return loopback ? address : `127.0.0.1:${port}`;
+}

@@ -5,6 +5,7 @@
 import type { Logger } from '../../lib/log.ts';
 import type { SeriesId } from '../../models/index.ts';
 import type { HttpReply } from './json-api.ts';
+import { denied, tenantForbidden } from './page-auth.ts';
 import { renderAlertPage } from './page.ts';
 import type { SignalSources } from './samples.ts';
 import type { ScoreStore } from './scores.ts';
@@ -30,7 +31,11 @@ export class AlertPageRoute {
     private readonly deps: { scores: ScoreStore; log: Logger; sources?: SourceLookup },
   ) {}
 
-  async answer(params: URLSearchParams): Promise<HttpReply> {
+  /** `mayRead` says whether the caller's token may see a tenant's pages (page-auth.ts). */
+  async answer(
+    params: URLSearchParams,
+    mayRead: (tenant: string) => boolean = () => true,
+  ): Promise<HttpReply> {
     const page = parsePageRequest(params);
     if (!page)
       return {
@@ -38,6 +43,7 @@ export class AlertPageRoute {
         type: 'text/plain',
         body: 'expected tenant, service, instance, signal and at (unix ms)\n',
       };
+    if (!mayRead(page.id.tenant)) return denied(tenantForbidden(page.id.tenant), 'text/plain');
     const { windowMs } = this.config;
     const [scores, sources] = await Promise.all([
       this.deps.scores.read(page.id, page.atMs - windowMs, page.atMs + windowMs / 2),

@@ -25,6 +25,7 @@ import { AlertRouter } from './alert-router.ts';
 import { WorkerMetrics } from './metrics.ts';
 import { ModelManager } from './model-manager.ts';
 import { AlertmanagerNotifier } from './notifier.ts';
+import { PageAuth } from './page-auth.ts';
 import { AlertPageServer } from './page-server.ts';
 import { ScoreStore } from './scores.ts';
 import { ScoringLoop } from './scoring-loop.ts';
@@ -142,6 +143,7 @@ export async function createWorkerService(
       log,
       enricher,
       sources: (id, atMs) => allSeriesReader.sourcesAt(id, atMs),
+      auth: PageAuth.fromConfig(w.page.auth),
     },
   );
   // The config names the policy's persistSteps after Alertmanager's pending phase.

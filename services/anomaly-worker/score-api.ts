@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { GO_SIGNALS, type SeriesId } from '../../models/index.ts';
 import { apiError, parseJsonBody, validationProblem, type ApiResponse } from './json-api.ts';
+import { tenantForbidden } from './page-auth.ts';
 import type { ScoredSeries, StoredScore } from './scores.ts';
 
 /** Longest range one request may ask for. */
@@ -122,13 +123,22 @@ function scoreJson(s: StoredScore): ScoreJson {
 /** Answers one POST /v1/score with its raw body. */
 export async function answerScoreRequest(
   rawBody: string,
-  deps: { scores: ScoreSource; stepMs: number },
+  deps: {
+    scores: ScoreSource;
+    stepMs: number;
+    /** Whether the caller's token may read a tenant's scores (page-auth.ts); unset: every one. */
+    mayRead?: (tenant: string) => boolean;
+  },
 ): Promise<ApiResponse> {
   const body = parseJsonBody(rawBody);
   if (!body.ok) return body.answer;
   const parsed = parseScoreRequest(body.value);
   if (!parsed.ok) return apiError(400, 'bad_request', parsed.message, parsed.field);
   const { id, signal } = parsed.request;
+  if (deps.mayRead && !deps.mayRead(id.tenant)) {
+    const { code, message } = tenantForbidden(id.tenant);
+    return apiError(403, code, message, 'tenant');
+  }
   const series = `tenant=${id.tenant}, service=${id.service}, instance=${id.instance}, signal=${signal}`;
   const extent = await deps.scores.extent(id, signal);
   if (!extent) {

@@ -39,6 +39,49 @@ export const kafkaSchema = z
   .strict()
   .prefault({});
 
+/** One tenant's read-only ClickHouse user (lib/tenants, docs/tenants.md). */
+const tenantReaderSchema = z
+  .object({
+    /** The TenantId value the user's reads are restricted to. */
+    tenant: z.string().min(1),
+    /**
+     * SHA-256 (hex) of the user's password; the password itself never goes into a config file.
+     * Unset: `telepipe migrate` generates one for a user it creates and prints it once.
+     */
+    passwordSha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (sha256 of the password)')
+      .optional(),
+  })
+  .strict();
+
+export const tenantsSchema = z
+  .object({
+    /** Each tenant's user is this prefix plus the tenant (non-identifier characters replaced). */
+    userPrefix: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier prefix, e.g. "telepipe_tenant_"')
+      .default('telepipe_tenant_'),
+    /**
+     * Old servers (18.16) only: the server's users.d folder, where one users file per tenant is
+     * written (the server reloads it). Empty = the local stack's `<stack.dir>/clickhouse/users.d`.
+     */
+    usersDir: z.string().default(''),
+    /** Addresses the tenant users may connect from (CIDR or IP); both dialects. */
+    networks: stringList(['::/0']),
+    /** Tenants `telepipe migrate` creates (or updates) a read-only user for. */
+    readers: z
+      .array(tenantReaderSchema)
+      .default([])
+      .refine((r) => new Set(r.map((x) => x.tenant)).size === r.length, {
+        message: 'each tenant may appear only once in clickhouse.tenants.readers',
+      }),
+  })
+  .strict()
+  .prefault({});
+
+export type TenantsConfig = z.infer<typeof tenantsSchema>;
+
 export const clickhouseSchema = z
   .object({
     url: z.string().url().default('http://127.0.0.1:8123'),
@@ -52,6 +95,8 @@ export const clickhouseSchema = z
     cluster: z.string().default(''),
     retentionDays: z.number().int().nonnegative().default(30),
     requestTimeoutMs: z.number().int().positive().default(30000),
+    /** Per-tenant read-only users (`telepipe tenants`, docs/tenants.md). */
+    tenants: tenantsSchema,
   })
   .strict()
   .prefault({});

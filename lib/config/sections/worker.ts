@@ -277,6 +277,40 @@ const alertsSchema = z
     message: 'alerts.expireAfterSeconds must be longer than alerts.resendIntervalSeconds',
   });
 
+/** A page server token is a secret: long enough not to be guessed. */
+const secretToken = z
+  .string()
+  .min(16, 'tokens must be at least 16 characters; generate one with `openssl rand -hex 32`');
+
+/** The tenant a page token reads (its alert pages and scores); "*" = every tenant. */
+export const ALL_TENANTS = '*';
+
+export const pageTokenSchema = z.object({ token: secretToken, tenant: z.string().min(1) }).strict();
+
+export type PageToken = z.infer<typeof pageTokenSchema>;
+
+/**
+ * Bearer tokens of the page server (alert pages, POST /v1/score, the Alertmanager webhook).
+ * None at all: the server listens on localhost only, unauthenticated (docs/worker.md).
+ */
+const pageAuthSchema = z
+  .object({
+    tokens: z.array(pageTokenSchema).default([]),
+    /** A YAML file with more tokens in the form of `tokens` (a Kubernetes Secret key, mounted). */
+    tokensFile: z.string().default(''),
+    /** The only token POST /v1/alertmanager/webhook accepts (Alertmanager's http_config.authorization). */
+    webhookToken: z.union([z.literal(''), secretToken]).default(''),
+    /** A file holding the webhook token (trimmed), like Alertmanager's credentials_file. */
+    webhookTokenFile: z.string().default(''),
+  })
+  .strict()
+  .prefault({})
+  .refine((a) => !(a.webhookToken && a.webhookTokenFile), {
+    message: 'set webhookToken or webhookTokenFile, not both',
+  });
+
+export type PageAuthConfig = z.infer<typeof pageAuthSchema>;
+
 const pageSchema = z
   .object({
     /** Where the alert page (generatorURL target) is served. */
@@ -285,6 +319,7 @@ const pageSchema = z
     externalUrl: z.string().default(''),
     /** Minutes of history drawn before the alert. */
     windowMinutes: positiveInt(120),
+    auth: pageAuthSchema,
   })
   .strict()
   .prefault({});

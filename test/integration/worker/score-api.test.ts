@@ -9,7 +9,8 @@ import type { StepScore } from '../../../models/step-score.ts';
 import { AlertPageServer } from '../../../services/anomaly-worker/page-server.ts';
 import { ScoreStore, scoreRows } from '../../../services/anomaly-worker/scores.ts';
 import { openStorage, type Storage } from '../../../services/anomaly-worker/storage.ts';
-import { dropTestDatabase, migrateTestDatabase } from '../../support/clickhouse.ts';
+import { migrateTestDatabase } from '../../support/clickhouse.ts';
+import { stopPageServerAndStorage } from '../../support/page-server.ts';
 import { testConfig, uniqueSuffix } from '../../support/stack.ts';
 
 const STEP_MS = 15_000;
@@ -83,10 +84,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.shutdown();
-  if (!storage) return;
-  await dropTestDatabase(storage.client, config);
-  await storage.client.close();
+  await stopPageServerAndStorage(server, storage, config);
 });
 
 describe('POST /v1/score against ClickHouse', () => {

@@ -62,6 +62,14 @@ function step(id: SeriesId, i: number): StepScore {
   };
 }
 
+interface WebhookConfig {
+  url: string;
+  http_config: { authorization: { type: string; credentials: string } };
+}
+
+/** The page server's webhook token, in the example Alertmanager config and the worker's. */
+const WEBHOOK_TOKEN = `webhook-${uniqueSuffix()}-0123456789`;
+
 /** The example routing, sending to this worker, with a group interval a test can wait for. */
 function alertmanagerConfig(webhookUrl: string): string {
   const example = parse(
@@ -71,12 +79,16 @@ function alertmanagerConfig(webhookUrl: string): string {
     ),
   ) as {
     route: { routes: Array<{ receiver: string; group_interval?: string }> };
-    receivers: Array<{ name: string; webhook_configs?: Array<{ url: string }> }>;
+    receivers: Array<{ name: string; webhook_configs?: Array<WebhookConfig> }>;
   };
   const verdictRoute = example.route.routes.find((r) => r.receiver === 'telepipe-verdict')!;
   verdictRoute.group_interval = '1s';
-  example.receivers.find((r) => r.name === 'telepipe-verdict')!.webhook_configs![0]!.url =
-    webhookUrl;
+  const webhook = example.receivers.find((r) => r.name === 'telepipe-verdict')!
+    .webhook_configs![0]!;
+  webhook.url = webhookUrl;
+  // The example carries the worker's webhook token; this worker requires it.
+  expect(webhook.http_config.authorization.type).toBe('Bearer');
+  webhook.http_config.authorization.credentials = WEBHOOK_TOKEN;
   return stringify(example);
 }
 
@@ -131,7 +143,7 @@ beforeAll(async () => {
     adminAddress: '127.0.0.1:0',
     model: { dir: modelsDir },
     retrain: { intervalHours: 0 },
-    page: { address: `127.0.0.1:${pagePort}` },
+    page: { address: `127.0.0.1:${pagePort}`, auth: { webhookToken: WEBHOOK_TOKEN } },
     // Answer 503 soon, so the test sees Alertmanager retry.
     enrichment: { pendingWaitSeconds: 1 },
   });
@@ -235,7 +247,7 @@ describe('Alertmanager → webhook → worker → Alertmanager', () => {
   it('answers a malformed notification with a 400 naming the field', async () => {
     const res = await fetch(`http://127.0.0.1:${worker!.pagePort()}/v1/alertmanager/webhook`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
       body: JSON.stringify({ version: '4', alerts: [{ status: 'firing', labels: {} }] }),
     });
     expect(res.status).toBe(400);

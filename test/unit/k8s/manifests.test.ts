@@ -650,6 +650,8 @@ describe('secrets', () => {
         for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k);
       } else if (
         /password|token|secret|hmackey|(^|\.)keys?$/i.test(at) &&
+        // `…File` keys name a mounted Secret's path, not its value.
+        !/File$/.test(at) &&
         value !== '' &&
         value != null
       ) {
@@ -669,6 +671,7 @@ describe('secrets', () => {
       'telepipe-clickhouse',
       'telepipe-ingest-tokens',
       'telepipe-redaction-keyring',
+      'telepipe-worker-tokens',
     ]);
     for (const s of secrets) {
       // `data` would be base64 and hide whether a real value was committed.
