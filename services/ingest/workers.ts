@@ -41,6 +41,9 @@ export function workerCount(settings: IngestConfig): number {
 /** In a cluster worker: the started service reports its ports and metrics to the primary. */
 export function joinCluster(ingest: IngestService): void {
   AggregatorRegistry.setRegistries([ingest.service.registry]);
+  // prom-client answers the primary's metrics requests from a listener that only the
+  // constructor installs, in workers too.
+  new AggregatorRegistry();
   const message: ReadyMessage = {
     telepipeIngestReady: { grpcPort: ingest.grpcPort(), httpPort: ingest.httpPort() },
   };
