@@ -7,15 +7,15 @@
 // Not part of any test or of bench/run-all.ts.
 //
 //   npx tsx bench/ingest-wire.ts       (BENCH_SECONDS per path and size, default 1)
-import { decodeJsonRequest, decodeRequest, encodeRequest } from '../lib/otlp/codec.ts';
+import { decodeRequest } from '../lib/otlp/codec.ts';
 import { kafkaRecords, outgoingRecords } from '../lib/otlp/kafka-records.ts';
 import { requestRecords } from '../services/ingest/records.ts';
 import { screenRequest } from '../services/ingest/screen.ts';
+import { gaugeRequest } from './load.ts';
 import { describeMachine } from './machine.ts';
 
 const SIZES = [100, 1_000];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
-const METRICS = 10;
 const MAX_RECORD_BYTES = 1_000_000;
 const ORIGIN = { tenant: 'default', receivedNs: 1_795_464_000_000_000_000n };
 
@@ -32,41 +32,6 @@ const PATHS: Record<'decode' | 'wire', Path> = {
     return outgoingRecords(records, 'otlp_metrics', ORIGIN).length;
   },
 };
-
-function gaugeRequest(points: number): Buffer {
-  const now = 1_795_464_000_000_000_000n;
-  const perMetric = points / METRICS;
-  const metrics = Array.from({ length: METRICS }, (_, m) => ({
-    name: `go.runtime.metric_${m}`,
-    unit: 'By',
-    gauge: {
-      dataPoints: Array.from({ length: perMetric }, (_, p) => ({
-        asDouble: m * perMetric + p + 0.5,
-        timeUnixNano: String(now + BigInt(p)),
-        attributes: [
-          { key: 'go.memory.type', value: { stringValue: `class_${p % 16}` } },
-          { key: 'go.gc.phase', value: { stringValue: p % 2 ? 'mark' : 'sweep' } },
-        ],
-      })),
-    },
-  }));
-  const json = {
-    resourceMetrics: [
-      {
-        resource: {
-          attributes: [
-            { key: 'service.name', value: { stringValue: 'checkout' } },
-            { key: 'service.instance.id', value: { stringValue: 'checkout-7' } },
-            { key: 'host.name', value: { stringValue: 'node-3' } },
-            { key: 'telemetry.sdk.language', value: { stringValue: 'go' } },
-          ],
-        },
-        scopeMetrics: [{ scope: { name: 'go.opentelemetry.io/contrib/runtime' }, metrics }],
-      },
-    ],
-  };
-  return Buffer.from(encodeRequest('metrics', decodeJsonRequest('metrics', JSON.stringify(json))));
-}
 
 const ROUND_SECONDS = 0.1;
 

@@ -1,12 +1,12 @@
 // Ingest benchmark: OTLP/HTTP protobuf metric exports through the ingest into the real
 // Kafka (acks=all, idempotent), at 100, 1 000 and 10 000 data points per request, beside
 // the broker's own ceiling for records of the same size (Kafka's ProducerPerformance tool
-// from the same jars, acks=all). The ingest runs in a child process, so its peak RSS is
-// its own. Prints JSON, then a table.
+// from the same jars, acks=all). The ingest runs in a child process as `telepipe ingest`
+// runs it (startIngest: ingest.workers processes), so its peak RSS is its own (summed over
+// its workers). Prints JSON, then a table. bench/peer/bench.ts starts its ingest from here.
 //
 //   npx tsx bench/ingest.ts            (BENCH_SECONDS=15 BENCH_CONCURRENCY=8 by default)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,9 +14,18 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { loadConfig, parseConfig, type Config } from '../lib/config/index.ts';
 import { KafkaAdmin } from '../lib/kafka/admin.ts';
-import { decodeJsonRequest, encodeRequest } from '../lib/otlp/codec.ts';
-import { createIngestService } from '../services/ingest/main.ts';
+import { runIngest } from '../services/ingest/main.ts';
 import { requestRecords } from '../services/ingest/records.ts';
+import {
+  closedLoop,
+  gaugeRequest,
+  httpSender,
+  peakRssMb,
+  quantile,
+  resetPeakRss,
+  round,
+  type Sender,
+} from './load.ts';
 
 const SIZES = [100, 1_000, 10_000];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -42,30 +51,38 @@ interface SizeResult {
   ratio: number;
 }
 
-if (process.argv[2] === '--serve') await serve(process.argv[3] ?? '{}');
-else await main();
+// Child process (--serve): the ingest as `telepipe ingest` runs it. Cluster workers run
+// this file again with the same arguments and end up here too.
+if (process.argv[2] === '--serve')
+  await runIngest(parseConfig(JSON.parse(process.argv[3] ?? '{}')));
+else if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
 
-/** Child process: the ingest service alone, reporting its ports on stdout. */
-async function serve(configJson: string): Promise<void> {
-  const ingest = await createIngestService(parseConfig(JSON.parse(configJson)));
-  ingest.service.handleSignals();
-  console.log(JSON.stringify({ benchIngestHttpPort: ingest.httpPort() }));
+export interface IngestChild {
+  child: ChildProcess;
+  grpcPort: number;
+  httpPort: number;
 }
 
-async function main(): Promise<void> {
-  const config = benchConfig();
-  const admin = new KafkaAdmin(config.kafka, pino({ level: 'silent' }));
+/** Starts the ingest in a child process; resolves once it listens. */
+export async function startIngestChild(config: Config): Promise<IngestChild> {
   const child = spawn(
     process.execPath,
     [...process.execArgv, fileURLToPath(import.meta.url), '--serve', JSON.stringify(config)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  return { child, ...(await announcedPorts(child)) };
+}
+
+async function main(): Promise<void> {
+  const config = benchConfig();
+  const admin = new KafkaAdmin(config.kafka, pino({ level: 'silent' }));
+  const { child, httpPort } = await startIngestChild(config);
   try {
-    const httpPort = await announcedPort(child);
     const results: SizeResult[] = [];
     for (const points of SIZES) {
       process.stderr.write(`bench: ${points} points per request, ${SECONDS}s...\n`);
-      const ingest = await measureIngest(`http://127.0.0.1:${httpPort}/v1/metrics`, points, child);
+      const sender = httpSender(`http://127.0.0.1:${httpPort}/v1/metrics`);
+      const ingest = await measureIngest(sender, points, child);
       process.stderr.write(`bench: Kafka ProducerPerformance at ${ingest.recordBytes} B...\n`);
       const kafka = await kafkaCeiling(config, admin, ingest.recordBytes);
       const ingestRecordsPerSec = ingest.requestsPerSec * ingest.recordsPerRequest;
@@ -94,12 +111,13 @@ async function main(): Promise<void> {
   }
 }
 
-function benchConfig(): Config {
+/** The default config with topics of its own; info logs announce the ports (and nothing per request). */
+export function benchConfig(): Config {
   const base = loadConfig({ env: {} });
   const id = Date.now().toString(36);
   return {
     ...base,
-    log: { level: 'warn' },
+    log: { level: 'info' },
     kafka: {
       ...base.kafka,
       topics: {
@@ -118,37 +136,6 @@ function benchConfig(): Config {
   };
 }
 
-/** A Go-runtime-like export: one resource, metrics of 10 data points each. */
-function exportBody(points: number, instance: number): Buffer {
-  const now = 1_795_464_000_000_000_000n;
-  const metrics = Array.from({ length: Math.ceil(points / 10) }, (_, m) => ({
-    name: `go.runtime.metric_${m}`,
-    unit: 'By',
-    gauge: {
-      dataPoints: Array.from({ length: Math.min(10, points - m * 10) }, (_, p) => ({
-        asDouble: m * 10 + p + 0.5,
-        timeUnixNano: String(now),
-        attributes: [{ key: 'go.memory.type', value: { stringValue: `class_${p}` } }],
-      })),
-    },
-  }));
-  const json = {
-    resourceMetrics: [
-      {
-        resource: {
-          attributes: [
-            { key: 'service.name', value: { stringValue: 'checkout' } },
-            { key: 'service.instance.id', value: { stringValue: `checkout-${instance}` } },
-            { key: 'host.name', value: { stringValue: `node-${instance % 4}` } },
-          ],
-        },
-        scopeMetrics: [{ scope: { name: 'go.opentelemetry.io/contrib/runtime' }, metrics }],
-      },
-    ],
-  };
-  return Buffer.from(encodeRequest('metrics', decodeJsonRequest('metrics', JSON.stringify(json))));
-}
-
 /** How the ingest will turn one such request into Kafka records (count, average value size). */
 function recordShape(body: Buffer): { records: number; bytes: number } {
   const { records } = requestRecords('metrics', 'protobuf', body, 1_000_000);
@@ -157,25 +144,22 @@ function recordShape(body: Buffer): { records: number; bytes: number } {
 }
 
 async function measureIngest(
-  url: string,
+  sender: Sender,
   points: number,
   child: ChildProcess,
 ): Promise<Omit<SizeResult, 'kafka' | 'ratio'>> {
-  const bodies = Array.from({ length: INSTANCES }, (_, i) => exportBody(points, i));
+  const bodies = Array.from({ length: INSTANCES }, (_, i) => gaugeRequest(points, i));
   const shape = recordShape(bodies[0]!);
-  const post = (body: Buffer) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
 
-  await runFor(WARMUP_SECONDS, bodies, post, () => undefined);
+  await closedLoop(sender, bodies, CONCURRENCY, WARMUP_SECONDS);
   resetPeakRss(child.pid!);
-  const latencies: number[] = [];
-  let errors = 0;
-  const elapsed = await runFor(SECONDS, bodies, post, (ms, ok) => {
-    if (ok) latencies.push(ms);
-    else errors += 1;
-  });
-  latencies.sort((a, b) => a - b);
+  const {
+    latencies,
+    statuses,
+    seconds: elapsed,
+  } = await closedLoop(sender, bodies, CONCURRENCY, SECONDS);
   const requests = latencies.length;
+  const errors = Object.values(statuses).reduce((n, c) => n + c, 0) - requests;
   const requestBytes = Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length);
   return {
     pointsPerRequest: points,
@@ -193,30 +177,6 @@ async function measureIngest(
     },
     peakRssMb: peakRssMb(child.pid!),
   };
-}
-
-/** CONCURRENCY clients post back to back for `seconds`; returns the elapsed seconds. */
-async function runFor(
-  seconds: number,
-  bodies: Buffer[],
-  post: (body: Buffer) => Promise<Response>,
-  observe: (ms: number, ok: boolean) => void,
-): Promise<number> {
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < end) {
-        const body = bodies[next++ % bodies.length]!;
-        const t = performance.now();
-        const res = await post(body);
-        await res.arrayBuffer();
-        observe(performance.now() - t, res.status === 200);
-      }
-    }),
-  );
-  return (performance.now() - start) / 1000;
 }
 
 /** Kafka's own producer benchmark at the given record size, acks=all. */
@@ -272,33 +232,22 @@ async function kafkaCeiling(
   }
 }
 
-function resetPeakRss(pid: number): void {
-  writeFileSync(`/proc/${pid}/clear_refs`, '5'); // 5: reset the peak RSS (VmHWM)
-}
-
-function peakRssMb(pid: number): number {
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return round(Number(hwm?.[1] ?? 0) / 1024, 1);
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted.length === 0
-    ? 0
-    : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-function round(n: number, digits: number): number {
-  return Number(n.toFixed(digits));
-}
-
-/** The port the child announces on stdout (among its JSON log lines). */
-function announcedPort(child: ChildProcess): Promise<number> {
+/** The ports the child's ingest logs once it listens (its other log lines go to stderr). */
+function announcedPorts(child: ChildProcess): Promise<{ grpcPort: number; httpPort: number }> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      const port = (JSON.parse(line) as { benchIngestHttpPort?: number }).benchIngestHttpPort;
-      if (port !== undefined) resolve(port);
-      else process.stderr.write(`ingest: ${line}\n`);
+      const entry = JSON.parse(line) as {
+        msg?: string;
+        level?: number;
+        grpcPort?: number;
+        httpPort?: number;
+      };
+      if (entry.msg === 'OTLP ingest listening' && entry.grpcPort && entry.httpPort) {
+        resolve({ grpcPort: entry.grpcPort, httpPort: entry.httpPort });
+      } else if ((entry.level ?? 0) >= 40) {
+        process.stderr.write(`ingest: ${line}\n`);
+      }
     });
     child.once('exit', (code) => reject(new Error(`ingest exited with ${code} before starting`)));
   });

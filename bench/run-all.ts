@@ -23,6 +23,11 @@ const BENCHES: BenchRun[] = [
     what: 'OTLP data points/s into Kafka with acks, beside Kafka’s own producer perf test',
   },
   {
+    name: 'peer',
+    script: 'bench/peer/bench.ts',
+    what: 'the ingest beside the OpenTelemetry Collector (otlpreceiver → kafkaexporter, acks=all) on the same broker: points/s, points per CPU-second, peak RSS over OTLP/HTTP and gRPC, and telepipe at 3× its sustained rate',
+  },
+  {
     name: 'processor',
     script: 'bench/processor.ts',
     what: 'rows/s Kafka → ClickHouse and freshness, beside clickhouse-client inserting the same rows',

@@ -5,7 +5,13 @@
 // concurrent sends would queue behind each other one request at a time. Instead, sends
 // that arrive while a produce request is in flight are coalesced into the next one (up to
 // maxBatchBytes): under load, produce requests grow instead of queueing, and a lone send
-// still goes out at once.
+// still goes out at once (or after lingerMs, to coalesce more).
+//
+// More produce requests in flight (maxInFlightRequests) come from that many kafkajs
+// producers, each idempotent with its own producer id and sequence numbers, taking turns on
+// the one queue. The records of one send always go out through one of them, in order;
+// sends that are in flight at the same time have no order between them.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { TelepipeError, unavailable } from '../errors.ts';
@@ -22,6 +28,13 @@ export interface KafkaProducerOptions {
    * message.max.bytes (1048588 by default), so keep this below it; a single record must fit.
    */
   maxBatchBytes?: number;
+  /** Produce requests in flight at once (one idempotent kafkajs producer each); default 1. */
+  maxInFlightRequests?: number;
+  /**
+   * How long a produce request waits for more sends before it goes out when none is in
+   * flight (sends arriving while one is in flight wait for it anyway); default 0.
+   */
+  lingerMs?: number;
 }
 
 export interface SendOptions {
@@ -45,11 +58,16 @@ interface PendingSend {
 }
 
 export class KafkaProducer {
-  private readonly producer: Producer;
+  private readonly producers: Producer[];
   private readonly maxBatchBytes: number;
   private connected = false;
   private queue: PendingSend[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Producers not sending now. */
+  private idle: Producer[] = [];
+  /** Producers sending now, until their turn ends (it never rejects). */
+  private readonly turns = new Set<Promise<void>>();
+  /** A producer waits lingerMs for more sends: new sends join the queue it will take. */
+  private lingering = false;
 
   constructor(
     private readonly config: KafkaConfig,
@@ -57,24 +75,28 @@ export class KafkaProducer {
     private readonly options: KafkaProducerOptions = {},
   ) {
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
-    this.producer = createKafkaClient(config, log, 'producer').producer({
-      idempotent: true,
-      maxInFlightRequests: 5,
-      // An idempotent producer must never give up on a batch: kafkajs rewinds the sequence
-      // numbers of a failed batch, so the next batch would reuse them, and if the broker had
-      // written the failed one it would take the next as a duplicate, ack it, and drop it.
-      // Callers stop waiting at their deadline (SendOptions.signal) instead.
-      retry: { retries: Number.MAX_SAFE_INTEGER },
-      allowAutoTopicCreation: false,
-      // The Java client's murmur2 partitioner: a key maps to the same partition for every client.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const client = createKafkaClient(config, log, 'producer');
+    this.producers = Array.from({ length: options.maxInFlightRequests ?? 1 }, () =>
+      client.producer({
+        idempotent: true,
+        maxInFlightRequests: 5,
+        // An idempotent producer must never give up on a batch: kafkajs rewinds the sequence
+        // numbers of a failed batch, so the next batch would reuse them, and if the broker had
+        // written the failed one it would take the next as a duplicate, ack it, and drop it.
+        // Callers stop waiting at their deadline (SendOptions.signal) instead.
+        retry: { retries: Number.MAX_SAFE_INTEGER },
+        allowAutoTopicCreation: false,
+        // The Java client's murmur2 partitioner: a key maps to the same partition for every client.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    );
   }
 
   async connect(): Promise<void> {
     if (this.connected) return;
     try {
-      await this.producer.connect();
+      await Promise.all(this.producers.map((p) => p.connect()));
+      this.idle = [...this.producers];
       this.connected = true;
     } catch (err) {
       throw unavailable(
@@ -91,11 +113,11 @@ export class KafkaProducer {
     const waitMs = this.options.timeoutMs ?? this.config.requestTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.flushing,
+      Promise.all(this.turns),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
     ]);
     clearTimeout(timer);
-    await this.producer.disconnect();
+    await Promise.all(this.producers.map((p) => p.disconnect()));
   }
 
   /** Produces the records with acks=all; resolves after every one was acknowledged. */
@@ -126,13 +148,35 @@ export class KafkaProducer {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(pending);
-      this.flushing ??= this.flushQueue();
+      this.dispatch();
     });
   }
 
-  private async flushQueue(): Promise<void> {
-    while (this.queue.length > 0) await this.produce(this.takeBatch());
-    this.flushing = undefined;
+  /** Gives the queue to an idle producer, unless one is already lingering to take it. */
+  private dispatch(): void {
+    if (this.lingering || this.queue.length === 0) return;
+    const producer = this.idle.pop();
+    if (!producer) return; // a busy producer takes the queue when its request is acknowledged
+    const turn = this.takeTurn(producer);
+    this.turns.add(turn);
+    void turn.finally(() => this.turns.delete(turn));
+  }
+
+  /** Sends batches from the queue until it is empty; never rejects. */
+  private async takeTurn(producer: Producer): Promise<void> {
+    const lingerMs = this.options.lingerMs ?? 0;
+    if (lingerMs > 0) {
+      this.lingering = true;
+      await sleep(lingerMs);
+      this.lingering = false;
+    }
+    while (this.queue.length > 0) {
+      const batch = this.takeBatch();
+      // What is left can go out beside this batch through another producer.
+      this.dispatch();
+      await this.produce(producer, batch);
+    }
+    this.idle.push(producer);
   }
 
   /** Whole sends from the head of the queue, up to maxBatchBytes (at least one). */
@@ -148,10 +192,12 @@ export class KafkaProducer {
   }
 
   /** Sends a batch in produce requests of at most maxBatchBytes, in order; never throws. */
-  private async produce(batch: PendingSend[]): Promise<void> {
+  private async produce(producer: Producer, batch: PendingSend[]): Promise<void> {
     const records = batch.flatMap((p) => p.records);
     try {
-      for (const chunk of chunksWithin(records, this.maxBatchBytes)) await this.sendBatch(chunk);
+      for (const chunk of chunksWithin(records, this.maxBatchBytes)) {
+        await this.sendBatch(producer, chunk);
+      }
       for (const p of batch) p.resolve();
     } catch (err) {
       const error = unavailable(
@@ -162,14 +208,14 @@ export class KafkaProducer {
     }
   }
 
-  private async sendBatch(records: OutgoingRecord[]): Promise<void> {
+  private async sendBatch(producer: Producer, records: OutgoingRecord[]): Promise<void> {
     const byTopic = new Map<string, OutgoingRecord[]>();
     for (const r of records) {
       const list = byTopic.get(r.topic);
       if (list) list.push(r);
       else byTopic.set(r.topic, [r]);
     }
-    await this.producer.sendBatch({
+    await producer.sendBatch({
       acks: -1,
       timeout: this.options.timeoutMs ?? this.config.requestTimeoutMs,
       compression: COMPRESSION[this.options.compression ?? 'none'],

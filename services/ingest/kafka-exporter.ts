@@ -36,8 +36,10 @@ export class KafkaOtlpExporter extends BaseComponent implements Downstream<OtlpE
     this.producer = new KafkaProducer(config.kafka, log, {
       compression: config.producer.compression,
       timeoutMs: config.producer.ackTimeoutMs,
-      // A produce request carries whole records; one record may be as big as maxRecordBytes.
-      maxBatchBytes: config.producer.maxRecordBytes,
+      // A produce request carries whole records, at least one (up to maxRecordBytes).
+      maxBatchBytes: config.producer.batchBytes,
+      maxInFlightRequests: config.producer.maxInFlightRequests,
+      lingerMs: config.producer.lingerMs,
     });
   }
 
@@ -65,18 +67,23 @@ export class KafkaOtlpExporter extends BaseComponent implements Downstream<OtlpE
   }
 
   /** For /readyz: a broker answered a metadata request within two seconds. */
-  async kafkaReachable(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), READINESS_TIMEOUT_MS);
-    });
-    try {
-      return await Promise.race([
-        this.admin.describeCluster().then((cluster) => cluster.brokers > 0),
-        timeout,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+  kafkaReachable(): Promise<boolean> {
+    return kafkaReachable(this.admin);
+  }
+}
+
+/** A broker answered a metadata request within two seconds (the ingest's readiness). */
+export async function kafkaReachable(admin: KafkaAdmin): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), READINESS_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([
+      admin.describeCluster().then((cluster) => cluster.brokers > 0),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

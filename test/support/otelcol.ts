@@ -71,6 +71,8 @@ export function signalPipelines(
 }
 
 export interface RunningCollector {
+  /** The Collector's process id (the peer bench reads its CPU time and RSS). */
+  pid: number;
   /** Everything the Collector logged so far (stderr), for assertion messages. */
   output(): string;
   stop(): Promise<void>;
@@ -125,7 +127,7 @@ export async function startCollector(
     await stop();
     throw err;
   }
-  return { output: () => log, stop };
+  return { pid: child.pid!, output: () => log, stop };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -68,6 +68,15 @@ const producerSchema = z
      * broker's message.max.bytes (1048588 by default).
      */
     maxRecordBytes: positiveInt(1_000_000),
+    /**
+     * Record bytes per produce request: concurrent requests' records are coalesced up to
+     * it. Keep it under the broker's message.max.bytes too.
+     */
+    batchBytes: positiveInt(1_000_000),
+    /** Produce requests in flight at once per worker (one idempotent producer each). */
+    maxInFlightRequests: z.number().int().min(1).max(16).default(1),
+    /** How long an idle producer waits for more requests before it sends; 0 = at once. */
+    lingerMs: z.number().int().min(0).max(1000).default(0),
   })
   .strict()
   .prefault({});
@@ -91,6 +100,11 @@ export const ingestSchema = z
     producer: producerSchema,
     /** On shutdown, how long the listeners wait for requests in progress before closing. */
     drainTimeoutMs: positiveInt(10_000),
+    /**
+     * Worker processes of `telepipe ingest` (node:cluster), each with its own listeners'
+     * share of connections, limits and Kafka producer; 0 = one per core.
+     */
+    workers: z.number().int().min(0).max(256).default(0),
   })
   .strict()
   .prefault({});

@@ -124,3 +124,51 @@ describe('KafkaProducer', () => {
     expect(ids).not.toContain('late');
   });
 });
+
+describe('KafkaProducer with several produce requests in flight and a linger', () => {
+  const topic = config.kafka.topics.traces;
+  const producer = new KafkaProducer(config.kafka, silentLogger, {
+    maxBatchBytes: 20_000,
+    maxInFlightRequests: 3,
+    lingerMs: 5,
+  });
+  beforeAll(async () => {
+    await admin.ensureTopics([{ topic, partitions: 1 }]);
+    await producer.connect();
+  });
+  afterAll(() => producer.disconnect());
+
+  it('writes every record of concurrent sends exactly once, each send in order', async () => {
+    const sends = Array.from({ length: 40 }, (_, i) =>
+      producer.send(
+        Array.from({ length: 10 }, (_, j) => ({
+          topic,
+          key: 'k',
+          value: Buffer.alloc(1000, j),
+          headers: { id: `p${i}-${j}` },
+        })),
+      ),
+    );
+    await Promise.all(sends);
+    const ids = (await readTopic(config.kafka, topic)).map((r) => r.headers.id!);
+    expect([...ids].sort()).toEqual(
+      Array.from({ length: 40 }, (_, i) => Array.from({ length: 10 }, (_, j) => `p${i}-${j}`))
+        .flat()
+        .sort(),
+    );
+    for (let i = 0; i < 40; i++) {
+      const ofSend = ids.filter((id) => id.startsWith(`p${i}-`));
+      expect(ofSend).toEqual(Array.from({ length: 10 }, (_, j) => `p${i}-${j}`));
+    }
+  });
+
+  it('flushes what it took on disconnect, and disconnecting twice is fine', async () => {
+    const sent = producer.send([
+      { topic, key: 'k', value: Buffer.from('last'), headers: { id: 'last' } },
+    ]);
+    await producer.disconnect();
+    await sent;
+    await producer.disconnect();
+    expect((await readTopic(config.kafka, topic)).map((r) => r.headers.id)).toContain('last');
+  });
+});
