@@ -104,7 +104,9 @@ export const ingestSchema = z
      * Worker processes of `telepipe ingest` (node:cluster), each with its own listeners'
      * share of connections, limits and Kafka producer; 0 = one per core.
      */
-    workers: z.number().int().min(0).max(256).default(0),
+    // 1: on the 2-core bench machine a second worker cost 1.3–3.6× the CPU per point
+    // (docs/benchmarks.md, peer): it only pays where the ingest has cores to itself.
+    workers: z.number().int().min(0).max(256).default(1),
   })
   .strict()
   .prefault({});
