@@ -1,13 +1,18 @@
 // Processor benchmark (`npx tsx bench/processor.ts`), against the local stack:
 //   1. insert formats: the same rows as JSONEachRow and RowBinary through @clickhouse/client;
-//   2. Kafka → ClickHouse rows/s per signal (redaction off), and per CPU-second of the
-//      processor process ("per core");
+//   2. Kafka → ClickHouse rows/s per signal, redaction off and on, with `processor.workers`
+//      processes (BENCH_WORKERS, default: the machine's cores), and per CPU-second of the
+//      processor and its workers ("per core"). Two rates: from the start call, the backlog
+//      already in Kafka (starting the workers and joining the consumer group included: the
+//      broker holds a new group for 3 s), and "running": the processor already in its group
+//      when the same backlog is produced, the rate to set beside the clickhouse-client
+//      ceiling (the bench's producer bounds it: produceSeconds);
 //   3. freshness p50/p99 at a steady load: produced to Kafka → visible in a SELECT;
 //   4. the ClickHouse ceiling: the same rows from a RowBinary file via clickhouse-client.
 // Prints JSON, then a short table. BENCH_SCALE=0.2 makes a quick run.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
@@ -22,7 +27,7 @@ import {
 import { RowBinaryWriter } from '../lib/clickhouse/rowbinary.ts';
 import type { Row } from '../lib/clickhouse/schema.ts';
 import type { Config } from '../lib/config/index.ts';
-import type { OutgoingRecord } from '../lib/kafka/client.ts';
+import { createKafkaClient, type OutgoingRecord } from '../lib/kafka/client.ts';
 import { decodeRequest } from '../lib/otlp/codec.ts';
 import type { ExportRequestBySignal, Signal } from '../lib/otlp/types.ts';
 import { OTEL_TABLES, type OtelTableName } from '../lib/clickhouse/tables.ts';
@@ -50,6 +55,9 @@ import { testConfig, uniqueSuffix } from '../test/support/stack.ts';
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RECORDS = Math.round(3000 * SCALE);
 const ROWS_PER_RECORD = 100;
+const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism());
+/** BENCH_SIGNALS=logs,traces measures some signals only (for profiling one). */
+const SIGNALS = (process.env.BENCH_SIGNALS ?? 'metrics,logs,traces').split(',') as Signal[];
 
 // ---- workload: records of 100 rows each, per signal ----
 
@@ -252,17 +260,21 @@ function clickhouseClientCeiling(
 
 // ---- 2: Kafka → ClickHouse throughput per signal ----
 
-function benchConfig(format: InsertFormat): Config {
-  const config = testConfig();
-  // Own names: test suites running beside the bench clean up `test_*` databases.
-  const id = uniqueSuffix();
-  config.clickhouse.database = `bench_${id}`;
-  config.kafka.topics = {
+function benchTopics(id: string): Config['kafka']['topics'] {
+  return {
     metrics: `bench_metrics_${id}`,
     logs: `bench_logs_${id}`,
     traces: `bench_spans_${id}`,
     deadLetter: `bench_dlq_${id}`,
   };
+}
+
+function benchConfig(format: InsertFormat): Config {
+  const config = testConfig();
+  // Own names: test suites running beside the bench clean up `test_*` databases.
+  const id = uniqueSuffix();
+  config.clickhouse.database = `bench_${id}`;
+  config.kafka.topics = benchTopics(id);
   config.kafka.partitions = 6;
   config.processor = {
     ...config.processor,
@@ -278,6 +290,34 @@ function withRedaction(config: Config, enabled: boolean): Config {
   return { ...config, redaction: { ...config.redaction, enabled } };
 }
 
+/**
+ * CPU seconds of this process and of its children that have exited (the workers, once the
+ * service is shut down): utime, stime, cutime and cstime of /proc/self/stat.
+ */
+function cpuSecondsWithChildren(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command name: state is field 3, utime 14 … cstime 17 (man 5 proc).
+  const ticks = [11, 12, 13, 14].reduce((n, i) => n + Number(fields[i]), 0);
+  return ticks / 100; // USER_HZ
+}
+
+/** Resolves when the group has `members` members and is stable, i.e. they consume. */
+async function groupJoined(config: Config, members: number): Promise<void> {
+  const admin = createKafkaClient(config.kafka, pino({ level: 'silent' }), 'bench').admin();
+  await admin.connect();
+  try {
+    for (;;) {
+      const { groups } = await admin.describeGroups([config.processor.groupId]);
+      const group = groups[0];
+      if (group?.state === 'Stable' && group.members.length >= members) return;
+      await sleep(50);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 async function throughput(
   config: Config,
   ch: ClickHouseClient,
@@ -286,25 +326,91 @@ async function throughput(
   expected: number,
   redaction: boolean,
 ) {
-  await produce(config, recs); // backlog first: measures the processor, not the producer
-  const cpu0 = process.cpuUsage();
-  const started = performance.now();
-  const { service } = await createProcessorService(withRedaction(config, redaction), {
-    logger: pino({ level: 'warn' }),
-  });
-  let stored = 0;
+  const workers = { ...config, processor: { ...config.processor, workers: WORKERS } };
+  const run = (processor: Config) =>
+    createProcessorService(withRedaction(processor, redaction), {
+      logger: pino({ level: 'warn' }),
+    });
+  // From the start call, backlog first: joining the consumer group included.
+  await produce(config, recs);
+  const fromStart = await timed(ch, config, expected, () => run(workers));
+  // A processor already in its group (its own topics, so it starts with nothing to read),
+  // the same backlog produced: the rate to set beside the clickhouse-client ceiling.
+  // Bounded by the bench's producer (produceSeconds).
+  await truncateAll(ch, config.clickhouse.database);
+  const id = uniqueSuffix();
+  const fresh: Config = {
+    ...workers,
+    kafka: { ...config.kafka, topics: benchTopics(id) },
+    processor: { ...workers.processor, groupId: `bench_running_${id}` },
+  };
+  await createTopics(fresh);
+  let produceSeconds = 0;
+  try {
+    const running = await timed(
+      ch,
+      fresh,
+      expected,
+      async () => {
+        const processor = await run(fresh);
+        await groupJoined(fresh, WORKERS);
+        return processor;
+      },
+      async () => {
+        const t0 = performance.now();
+        await produce(
+          fresh,
+          recs.map((r) => ({ ...r, topic: fresh.kafka.topics[signal] })),
+        );
+        produceSeconds = (performance.now() - t0) / 1000;
+      },
+    );
+    return {
+      signal,
+      redaction: redaction ? 'on' : 'off',
+      workers: WORKERS,
+      rows: fromStart.rows,
+      seconds: fromStart.seconds,
+      rowsPerSec: fromStart.rowsPerSec,
+      cpuSeconds: fromStart.cpuSeconds,
+      rowsPerCpuSecond: fromStart.rowsPerCpuSecond,
+      running: { ...running, produceSeconds: round(produceSeconds) },
+    };
+  } finally {
+    await deleteTopics(fresh);
+  }
+}
+
+/**
+ * Starts the processor, then (when given) runs `feed` with the clock started, and waits
+ * until ClickHouse holds `expected` rows more than when the clock started.
+ */
+async function timed(
+  ch: ClickHouseClient,
+  config: Config,
+  expected: number,
+  start: () => Promise<{ service: { shutdown(): Promise<void> } }>,
+  feed?: () => Promise<void>,
+) {
+  const db = config.clickhouse.database;
+  const cpu0 = cpuSecondsWithChildren();
+  let started = performance.now();
+  const { service } = await start();
+  let base = 0;
+  if (feed) {
+    base = await countAll(ch, db);
+    started = performance.now();
+    await feed();
+  }
+  let stored = (await countAll(ch, db)) - base;
   while (stored < expected && performance.now() - started < 300_000) {
     await sleep(100);
-    stored = await countAll(ch, config.clickhouse.database);
+    stored = (await countAll(ch, db)) - base;
   }
-  // From the start call: includes joining the consumer group (a few seconds).
   const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpu0);
   await service.shutdown();
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const cpuSeconds = cpuSecondsWithChildren() - cpu0;
   return {
-    signal,
-    redaction: redaction ? 'on' : 'off',
     rows: stored,
     seconds: round(seconds),
     rowsPerSec: Math.round(stored / seconds),
@@ -392,7 +498,7 @@ async function main(): Promise<void> {
   )[0]!.v;
   try {
     const workloads = Object.fromEntries(
-      (['metrics', 'logs', 'traces'] as Signal[]).map((signal) => {
+      SIGNALS.map((signal) => {
         const recs = records(config, signal);
         return [signal, { recs, rows: rowsOf(signal, recs) }];
       }),
@@ -403,12 +509,9 @@ async function main(): Promise<void> {
     const processor = [];
     const ceiling: Record<string, unknown> = {};
     const cpu = Object.fromEntries(
-      (['metrics', 'logs', 'traces'] as Signal[]).map((signal) => [
-        signal,
-        cpuPath(dialect, signal, workloads[signal].recs),
-      ]),
+      SIGNALS.map((signal) => [signal, cpuPath(dialect, signal, workloads[signal].recs)]),
     );
-    for (const signal of ['metrics', 'logs', 'traces'] as Signal[]) {
+    for (const signal of SIGNALS) {
       const { recs, rows } = workloads[signal];
       await truncateAll(ch, db);
       ceiling[signal] = clickhouseClientCeiling(dialect, db, rows);
@@ -461,13 +564,21 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(result, null, 2));
     console.log(
-      '\nsignal   redaction  processor rows/s  rows/CPU-s  decode+rows+encode rows/s  clickhouse-client rows/s',
+      '\nsignal   redaction  workers  rows/s from start  rows/s running  rows/CPU-s  decode+rows+encode rows/s  clickhouse-client rows/s  of ceiling',
     );
     for (const p of processor) {
       const c = ceiling[p.signal] as { rowsPerSec: number };
-      const columns = [p.rowsPerSec, p.rowsPerCpuSecond, cpu[p.signal], c.rowsPerSec];
+      const columns = [
+        p.workers,
+        p.rowsPerSec,
+        p.running.rowsPerSec,
+        p.rowsPerCpuSecond,
+        cpu[p.signal],
+        c.rowsPerSec,
+        round(p.running.rowsPerSec / c.rowsPerSec),
+      ];
       console.log(
-        `${p.signal.padEnd(8)} ${p.redaction.padEnd(9)} ${columns.map((v, i) => String(v).padStart([17, 11, 26, 25][i]!)).join(' ')}`,
+        `${p.signal.padEnd(8)} ${p.redaction.padEnd(9)} ${columns.map((v, i) => String(v).padStart([7, 18, 16, 11, 26, 25, 11][i]!)).join(' ')}`,
       );
     }
     console.log('\nformat       encode ms  insert ms  rows/s    bytes');
