@@ -3,10 +3,9 @@
 //   2. Kafka → ClickHouse rows/s per signal, redaction off and on, with `processor.workers`
 //      processes (BENCH_WORKERS, default: the machine's cores), and per CPU-second of the
 //      processor and its workers ("per core"). Two rates: from the start call, the backlog
-//      already in Kafka (starting the workers and joining the consumer group included: the
-//      broker holds a new group for 3 s), and "running": the processor already in its group
-//      when the same backlog is produced, the rate to set beside the clickhouse-client
-//      ceiling (the bench's producer bounds it: produceSeconds);
+//      already in Kafka, and from when every worker is in the consumer group (starting the
+//      workers and the broker's 3 s hold on a new group left out): the rate to set beside
+//      the clickhouse-client ceiling ("of ceiling");
 //   3. freshness p50/p99 at a steady load: produced to Kafka → visible in a SELECT;
 //   4. the ClickHouse ceiling: the same rows from a RowBinary file via clickhouse-client.
 // Prints JSON, then a short table. BENCH_SCALE=0.2 makes a quick run.
@@ -260,21 +259,17 @@ function clickhouseClientCeiling(
 
 // ---- 2: Kafka → ClickHouse throughput per signal ----
 
-function benchTopics(id: string): Config['kafka']['topics'] {
-  return {
-    metrics: `bench_metrics_${id}`,
-    logs: `bench_logs_${id}`,
-    traces: `bench_spans_${id}`,
-    deadLetter: `bench_dlq_${id}`,
-  };
-}
-
 function benchConfig(format: InsertFormat): Config {
   const config = testConfig();
   // Own names: test suites running beside the bench clean up `test_*` databases.
   const id = uniqueSuffix();
   config.clickhouse.database = `bench_${id}`;
-  config.kafka.topics = benchTopics(id);
+  config.kafka.topics = {
+    metrics: `bench_metrics_${id}`,
+    logs: `bench_logs_${id}`,
+    traces: `bench_spans_${id}`,
+    deadLetter: `bench_dlq_${id}`,
+  };
   config.kafka.partitions = 6;
   config.processor = {
     ...config.processor,
@@ -326,94 +321,37 @@ async function throughput(
   expected: number,
   redaction: boolean,
 ) {
-  const workers = { ...config, processor: { ...config.processor, workers: WORKERS } };
-  const run = (processor: Config) =>
-    createProcessorService(withRedaction(processor, redaction), {
-      logger: pino({ level: 'warn' }),
-    });
-  // From the start call, backlog first: joining the consumer group included.
-  await produce(config, recs);
-  const fromStart = await timed(ch, config, expected, () => run(workers));
-  // A processor already in its group (its own topics, so it starts with nothing to read),
-  // the same backlog produced: the rate to set beside the clickhouse-client ceiling.
-  // Bounded by the bench's producer (produceSeconds).
-  await truncateAll(ch, config.clickhouse.database);
-  const id = uniqueSuffix();
-  const fresh: Config = {
-    ...workers,
-    kafka: { ...config.kafka, topics: benchTopics(id) },
-    processor: { ...workers.processor, groupId: `bench_running_${id}` },
-  };
-  await createTopics(fresh);
-  let produceSeconds = 0;
-  try {
-    const running = await timed(
-      ch,
-      fresh,
-      expected,
-      async () => {
-        const processor = await run(fresh);
-        await groupJoined(fresh, WORKERS);
-        return processor;
-      },
-      async () => {
-        const t0 = performance.now();
-        await produce(
-          fresh,
-          recs.map((r) => ({ ...r, topic: fresh.kafka.topics[signal] })),
-        );
-        produceSeconds = (performance.now() - t0) / 1000;
-      },
-    );
-    return {
-      signal,
-      redaction: redaction ? 'on' : 'off',
-      workers: WORKERS,
-      rows: fromStart.rows,
-      seconds: fromStart.seconds,
-      rowsPerSec: fromStart.rowsPerSec,
-      cpuSeconds: fromStart.cpuSeconds,
-      rowsPerCpuSecond: fromStart.rowsPerCpuSecond,
-      running: { ...running, produceSeconds: round(produceSeconds) },
-    };
-  } finally {
-    await deleteTopics(fresh);
-  }
-}
-
-/**
- * Starts the processor, then (when given) runs `feed` with the clock started, and waits
- * until ClickHouse holds `expected` rows more than when the clock started.
- */
-async function timed(
-  ch: ClickHouseClient,
-  config: Config,
-  expected: number,
-  start: () => Promise<{ service: { shutdown(): Promise<void> } }>,
-  feed?: () => Promise<void>,
-) {
+  await produce(config, recs); // backlog first: measures the processor, not the producer
   const db = config.clickhouse.database;
   const cpu0 = cpuSecondsWithChildren();
-  let started = performance.now();
-  const { service } = await start();
-  let base = 0;
-  if (feed) {
-    base = await countAll(ch, db);
-    started = performance.now();
-    await feed();
-  }
-  let stored = (await countAll(ch, db)) - base;
+  const started = performance.now();
+  const workers = { ...config, processor: { ...config.processor, workers: WORKERS } };
+  const { service } = await createProcessorService(withRedaction(workers, redaction), {
+    logger: pino({ level: 'warn' }),
+  });
+  await groupJoined(config, WORKERS);
+  const joined = performance.now();
+  const storedAtJoin = await countAll(ch, db);
+  let stored = storedAtJoin;
   while (stored < expected && performance.now() - started < 300_000) {
     await sleep(100);
-    stored = (await countAll(ch, db)) - base;
+    stored = await countAll(ch, db);
   }
-  const seconds = (performance.now() - started) / 1000;
+  const done = performance.now();
   await service.shutdown();
   const cpuSeconds = cpuSecondsWithChildren() - cpu0;
+  const seconds = (done - started) / 1000;
   return {
+    signal,
+    redaction: redaction ? 'on' : 'off',
+    workers: WORKERS,
     rows: stored,
     seconds: round(seconds),
     rowsPerSec: Math.round(stored / seconds),
+    // Starting the workers and joining the group (the broker holds a new group 3 s).
+    joinSeconds: round((joined - started) / 1000),
+    storedAtJoin,
+    inGroupRowsPerSec: Math.round((stored - storedAtJoin) / ((done - joined) / 1000)),
     cpuSeconds: round(cpuSeconds),
     rowsPerCpuSecond: Math.round(stored / cpuSeconds),
   };
@@ -564,18 +502,18 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(result, null, 2));
     console.log(
-      '\nsignal   redaction  workers  rows/s from start  rows/s running  rows/CPU-s  decode+rows+encode rows/s  clickhouse-client rows/s  of ceiling',
+      '\nsignal   redaction  workers  rows/s from start  rows/s in group  rows/CPU-s  decode+rows+encode rows/s  clickhouse-client rows/s  of ceiling',
     );
     for (const p of processor) {
       const c = ceiling[p.signal] as { rowsPerSec: number };
       const columns = [
         p.workers,
         p.rowsPerSec,
-        p.running.rowsPerSec,
+        p.inGroupRowsPerSec,
         p.rowsPerCpuSecond,
         cpu[p.signal],
         c.rowsPerSec,
-        round(p.running.rowsPerSec / c.rowsPerSec),
+        round(p.inGroupRowsPerSec / c.rowsPerSec),
       ];
       console.log(
         `${p.signal.padEnd(8)} ${p.redaction.padEnd(9)} ${columns.map((v, i) => String(v).padStart([7, 18, 16, 11, 26, 25, 11][i]!)).join(' ')}`,

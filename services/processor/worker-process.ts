@@ -71,3 +71,5 @@ process.on('message', (message: ToWorker) => {
       .catch(() => send({ type: 'metrics', id, metrics: [] }));
   }
 });
+// The imports above are what takes long; the parent starts the workers together after it.
+send({ type: 'loaded' });

@@ -27,6 +27,7 @@ export type ToWorker =
 
 /** Worker → parent. */
 export type FromWorker =
+  | { type: 'loaded' }
   | { type: 'started' }
   | { type: 'failed'; message: string }
   | { type: 'stats'; stats: ComponentStats }
@@ -46,25 +47,48 @@ const WORKER_MODULE = fileURLToPath(new URL('./worker-process.ts', import.meta.u
  * tsx CLI, its flags already load it; started by bin/telepipe.js (tsx's API), they do not.
  */
 const TSX_LOADER = import.meta.resolve('tsx');
-const WORKER_EXEC_ARGV = process.execArgv.some((arg) => arg.includes(TSX_LOADER))
+const WORKER_EXEC_ARGV = process.execArgv.some((arg) => arg === 'tsx' || arg.includes('/tsx/'))
   ? process.execArgv
   : [...process.execArgv, '--import', TSX_LOADER];
 
 class Worker {
   readonly stats: ComponentStats = { received: 0, sent: 0, dropped: 0 };
   readonly exited: Promise<void>;
+  /** Its modules are loaded: it can be started. */
+  readonly loaded: Promise<void>;
+  /** Its processor is started (connected, consuming) or failed to start. */
+  readonly started: Promise<void>;
   private readonly pending = new Map<number, (metrics: MetricsJson) => void>();
   private nextId = 0;
 
-  constructor(
-    readonly child: ChildProcess,
-    onMessage: (message: FromWorker) => void,
-  ) {
+  constructor(readonly child: ChildProcess) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    const early = (what: string) => () =>
+      Promise.reject(new Error(`processor worker ${child.pid} exited before it ${what}`));
+    let loaded = (): void => undefined;
+    let started = (): void => undefined;
+    let failed = (_err: Error): void => undefined;
+    this.loaded = Promise.race([
+      new Promise<void>((resolve) => (loaded = resolve)),
+      this.exited.then(early('loaded')),
+    ]);
+    this.started = Promise.race([
+      new Promise<void>((resolve, reject) => {
+        started = resolve;
+        failed = reject;
+      }),
+      this.exited.then(early('started')),
+    ]);
+    // Awaited later or never (a worker that never loads is never started): not unhandled.
+    this.loaded.catch(() => undefined);
+    this.started.catch(() => undefined);
+    child.once('error', (err) => failed(err));
     child.on('message', (message: FromWorker) => {
-      if (message.type === 'stats') Object.assign(this.stats, message.stats);
-      else if (message.type === 'metrics') this.pending.get(message.id)?.(message.metrics);
-      onMessage(message);
+      if (message.type === 'loaded') loaded();
+      else if (message.type === 'started') started();
+      else if (message.type === 'failed') failed(new Error(`processor worker: ${message.message}`));
+      else if (message.type === 'stats') Object.assign(this.stats, message.stats);
+      else this.pending.get(message.id)?.(message.metrics);
     });
   }
 
@@ -105,7 +129,12 @@ export class ProcessorWorkers extends BaseComponent {
   protected async onStart(): Promise<void> {
     this.stopping = false;
     try {
-      await Promise.all(Array.from({ length: this.config.workers }, () => this.startWorker()));
+      // Started together once all are loaded, the workers join the group in one
+      // rebalance; one joining later would wait for the others to finish a batch first.
+      const workers = Array.from({ length: this.config.workers }, () => this.spawn());
+      await Promise.all(workers.map((worker) => worker.loaded));
+      for (const worker of workers) this.startProcessor(worker);
+      await Promise.all(workers.map((worker) => worker.started));
     } catch (err) {
       // A failed start is never shut down (the component stays stopped): stop what started.
       await this.stopAll();
@@ -136,36 +165,39 @@ export class ProcessorWorkers extends BaseComponent {
     return Promise.all([...this.workers].map((worker) => worker.metrics(2000)));
   }
 
-  /** Resolves once the worker has joined its services, rejects when it fails to start. */
-  private startWorker(): Promise<void> {
-    const child = fork(WORKER_MODULE, [], {
-      execArgv: WORKER_EXEC_ARGV,
-      serialization: 'advanced', // structured clone: the config arrives as it was built
-    });
-    return new Promise((resolve, reject) => {
-      const worker = new Worker(child, (message) => {
-        if (message.type === 'started') resolve();
-        else if (message.type === 'failed') reject(new Error(`worker: ${message.message}`));
-      });
-      this.workers.add(worker);
-      child.once('error', reject);
-      void worker.exited.then(() => {
-        reject(new Error(`worker ${child.pid} exited before it started`));
-        this.onExit(worker);
-      });
-      worker.send({
-        type: 'start',
-        config: {
-          ...this.config.config,
-          processor: {
-            ...this.config.config.processor,
-            workers: 1,
-            // The parent serves the admin address; a worker's own admin server picks a port.
-            adminAddress: '127.0.0.1:0',
-          },
+  private spawn(): Worker {
+    const worker = new Worker(
+      fork(WORKER_MODULE, [], {
+        execArgv: WORKER_EXEC_ARGV,
+        serialization: 'advanced', // structured clone: the config arrives as it was built
+      }),
+    );
+    this.workers.add(worker);
+    void worker.exited.then(() => this.onExit(worker));
+    return worker;
+  }
+
+  private startProcessor(worker: Worker): void {
+    const { config } = this.config;
+    worker.send({
+      type: 'start',
+      config: {
+        ...config,
+        processor: {
+          ...config.processor,
+          workers: 1,
+          // The parent serves the admin address; a worker's own admin server picks a port.
+          adminAddress: '127.0.0.1:0',
         },
-      });
+      },
     });
+  }
+
+  private async restart(): Promise<void> {
+    const worker = this.spawn();
+    await worker.loaded;
+    this.startProcessor(worker);
+    await worker.started;
   }
 
   private onExit(worker: Worker): void {
@@ -179,7 +211,7 @@ export class ProcessorWorkers extends BaseComponent {
     );
     setTimeout(() => {
       if (this.stopping) return;
-      this.startWorker().catch((err: unknown) =>
+      this.restart().catch((err: unknown) =>
         this.log.error({ err }, 'processor worker did not start'),
       );
     }, this.config.restartMs).unref();
