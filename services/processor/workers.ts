@@ -7,7 +7,8 @@
 // member the group gives its partitions to. This component starts the workers, starts a
 // worker again when one exits on its own, and stops them all on shutdown.
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import {
   AggregatorRegistry,
@@ -46,10 +47,13 @@ const WORKER_MODULE = fileURLToPath(new URL('./worker-process.ts', import.meta.u
  * The workers run the TypeScript sources through tsx, as this process does: started by the
  * tsx CLI, its flags already load it; started by bin/telepipe.js (tsx's API), they do not.
  */
-const TSX_LOADER = import.meta.resolve('tsx');
-const WORKER_EXEC_ARGV = process.execArgv.some((arg) => arg === 'tsx' || arg.includes('/tsx/'))
-  ? process.execArgv
-  : [...process.execArgv, '--import', TSX_LOADER];
+function workerExecArgv(): string[] {
+  if (process.execArgv.some((arg) => arg === 'tsx' || arg.includes('/tsx/'))) {
+    return process.execArgv;
+  }
+  const loader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return [...process.execArgv, '--import', loader];
+}
 
 class Worker {
   readonly stats: ComponentStats = { received: 0, sent: 0, dropped: 0 };
@@ -168,7 +172,7 @@ export class ProcessorWorkers extends BaseComponent {
   private spawn(): Worker {
     const worker = new Worker(
       fork(WORKER_MODULE, [], {
-        execArgv: WORKER_EXEC_ARGV,
+        execArgv: workerExecArgv(),
         serialization: 'advanced', // structured clone: the config arrives as it was built
       }),
     );
