@@ -1,13 +1,17 @@
 // Processor benchmark (`npx tsx bench/processor.ts`), against the local stack:
 //   1. insert formats: the same rows as JSONEachRow and RowBinary through @clickhouse/client;
-//   2. Kafka → ClickHouse rows/s per signal (redaction off), and per CPU-second of the
-//      processor process ("per core");
+//   2. Kafka → ClickHouse rows/s per signal, redaction off and on, with `processor.workers`
+//      processes (BENCH_WORKERS, default: the machine's cores), from a backlog of
+//      BENCH_BACKLOGS (3) copies of the workload, and per CPU-second of the processor and
+//      its workers ("per core"). "of ceiling" is the rate from the start call (starting the
+//      workers and joining the consumer group included) over the clickhouse-client rate;
+//      "after start" leaves out the start, until every worker consumes;
 //   3. freshness p50/p99 at a steady load: produced to Kafka → visible in a SELECT;
 //   4. the ClickHouse ceiling: the same rows from a RowBinary file via clickhouse-client.
 // Prints JSON, then a short table. BENCH_SCALE=0.2 makes a quick run.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
@@ -50,6 +54,11 @@ import { testConfig, uniqueSuffix } from '../test/support/stack.ts';
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RECORDS = Math.round(3000 * SCALE);
 const ROWS_PER_RECORD = 100;
+const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism());
+/** Copies of the workload in the backlog of a throughput run. */
+const BACKLOGS = Number(process.env.BENCH_BACKLOGS ?? 3);
+/** BENCH_SIGNALS=logs,traces measures some signals only (for profiling one). */
+const SIGNALS = (process.env.BENCH_SIGNALS ?? 'metrics,logs,traces').split(',') as Signal[];
 
 // ---- workload: records of 100 rows each, per signal ----
 
@@ -278,36 +287,58 @@ function withRedaction(config: Config, enabled: boolean): Config {
   return { ...config, redaction: { ...config.redaction, enabled } };
 }
 
+/**
+ * CPU seconds of this process and of its children that have exited (the workers, once the
+ * service is shut down): utime, stime, cutime and cstime of /proc/self/stat.
+ */
+function cpuSecondsWithChildren(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command name: state is field 3, utime 14 … cstime 17 (man 5 proc).
+  const ticks = [11, 12, 13, 14].reduce((n, i) => n + Number(fields[i]), 0);
+  return ticks / 100; // USER_HZ
+}
+
 async function throughput(
   config: Config,
   ch: ClickHouseClient,
   signal: Signal,
   recs: OutgoingRecord[],
-  expected: number,
+  rowsPerBacklog: number,
   redaction: boolean,
 ) {
-  await produce(config, recs); // backlog first: measures the processor, not the producer
-  const cpu0 = process.cpuUsage();
+  // Backlog first: measures the processor, not the producer. BACKLOGS copies of it, so
+  // that starting (processes, connections, the broker's 3 s hold on a new consumer
+  // group) weighs little beside the work.
+  for (let i = 0; i < BACKLOGS; i++) await produce(config, recs);
+  const expected = rowsPerBacklog * BACKLOGS;
+  const db = config.clickhouse.database;
+  const cpu0 = cpuSecondsWithChildren();
   const started = performance.now();
-  const { service } = await createProcessorService(withRedaction(config, redaction), {
+  const workers = { ...config, processor: { ...config.processor, workers: WORKERS } };
+  const { service } = await createProcessorService(withRedaction(workers, redaction), {
     logger: pino({ level: 'warn' }),
   });
+  const ready = performance.now();
   let stored = 0;
-  while (stored < expected && performance.now() - started < 300_000) {
+  while (stored < expected && performance.now() - started < 600_000) {
     await sleep(100);
-    stored = await countAll(ch, config.clickhouse.database);
+    stored = await countAll(ch, db);
   }
-  // From the start call: includes joining the consumer group (a few seconds).
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpu0);
+  const done = performance.now();
   await service.shutdown();
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const cpuSeconds = cpuSecondsWithChildren() - cpu0;
+  const seconds = (done - started) / 1000;
   return {
     signal,
     redaction: redaction ? 'on' : 'off',
+    workers: WORKERS,
     rows: stored,
     seconds: round(seconds),
     rowsPerSec: Math.round(stored / seconds),
+    // Until every worker is in the group and consuming; some may have stored rows by then.
+    startSeconds: round((ready - started) / 1000),
+    afterStartRowsPerSec: Math.round(stored / ((done - ready) / 1000)),
     cpuSeconds: round(cpuSeconds),
     rowsPerCpuSecond: Math.round(stored / cpuSeconds),
   };
@@ -392,7 +423,7 @@ async function main(): Promise<void> {
   )[0]!.v;
   try {
     const workloads = Object.fromEntries(
-      (['metrics', 'logs', 'traces'] as Signal[]).map((signal) => {
+      SIGNALS.map((signal) => {
         const recs = records(config, signal);
         return [signal, { recs, rows: rowsOf(signal, recs) }];
       }),
@@ -403,12 +434,9 @@ async function main(): Promise<void> {
     const processor = [];
     const ceiling: Record<string, unknown> = {};
     const cpu = Object.fromEntries(
-      (['metrics', 'logs', 'traces'] as Signal[]).map((signal) => [
-        signal,
-        cpuPath(dialect, signal, workloads[signal].recs),
-      ]),
+      SIGNALS.map((signal) => [signal, cpuPath(dialect, signal, workloads[signal].recs)]),
     );
-    for (const signal of ['metrics', 'logs', 'traces'] as Signal[]) {
+    for (const signal of SIGNALS) {
       const { recs, rows } = workloads[signal];
       await truncateAll(ch, db);
       ceiling[signal] = clickhouseClientCeiling(dialect, db, rows);
@@ -461,13 +489,21 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(result, null, 2));
     console.log(
-      '\nsignal   redaction  processor rows/s  rows/CPU-s  decode+rows+encode rows/s  clickhouse-client rows/s',
+      '\nsignal   redaction  workers  rows/s from start  rows/s after start  rows/CPU-s  decode+rows+encode rows/s  clickhouse-client rows/s  of ceiling',
     );
     for (const p of processor) {
       const c = ceiling[p.signal] as { rowsPerSec: number };
-      const columns = [p.rowsPerSec, p.rowsPerCpuSecond, cpu[p.signal], c.rowsPerSec];
+      const columns = [
+        p.workers,
+        p.rowsPerSec,
+        p.afterStartRowsPerSec,
+        p.rowsPerCpuSecond,
+        cpu[p.signal],
+        c.rowsPerSec,
+        round(p.rowsPerSec / c.rowsPerSec),
+      ];
       console.log(
-        `${p.signal.padEnd(8)} ${p.redaction.padEnd(9)} ${columns.map((v, i) => String(v).padStart([17, 11, 26, 25][i]!)).join(' ')}`,
+        `${p.signal.padEnd(8)} ${p.redaction.padEnd(9)} ${columns.map((v, i) => String(v).padStart([7, 18, 19, 11, 26, 25, 11][i]!)).join(' ')}`,
       );
     }
     console.log('\nformat       encode ms  insert ms  rows/s    bytes');

@@ -215,7 +215,12 @@ export class Dialect {
         name: `${group}.${field.name}${suffix}`,
         type: array.type,
         codec: undefined, // the Nested group carries the codec in modern DDL
-        binary: (w, row) => array.binary(w, values(row)),
+        // Straight from the group's items: no array of values per row and column.
+        binary: (w, row) => {
+          const items = row[group] as NestedValue;
+          w.varint(items.length);
+          for (const item of items) codec.binary(w, get(item[field.name]!));
+        },
         json: (row) => array.json(values(row)),
       };
     });

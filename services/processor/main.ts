@@ -11,6 +11,9 @@
 //   (DeadLetterExporter): a record's offset is committed only after every row built from
 //   it is stored or it is dead-lettered.
 //
+// With `processor.workers` > 1 that pipeline runs in as many child processes, members of
+// the one consumer group, under a parent that supervises them (workers.ts).
+//
 // Redaction is part of the processor; only `redaction.enabled: false` turns it off, and the
 // service then says so at error level when it starts.
 import { Counter, Registry } from 'prom-client';
@@ -26,6 +29,7 @@ import { OtlpDecodeStage } from './decode-stage.ts';
 import { connectClickHouse } from './insert.ts';
 import { KafkaOtlpReceiver } from './kafka-receiver.ts';
 import { createProcessorMetrics } from './metrics.ts';
+import { ProcessorWorkers, WorkersRegistry } from './workers.ts';
 
 export interface ProcessorOptions {
   logger?: Logger;
@@ -35,13 +39,45 @@ export interface ProcessorService {
   service: Service;
 }
 
-/** Builds and starts the processor; it fails to start when Kafka, ClickHouse or the keyring is missing. */
+/**
+ * Builds and starts the processor; it fails to start when Kafka, ClickHouse or the keyring
+ * is missing. With `processor.workers` > 1 it starts that many worker processes, each built
+ * here with one worker (workers.ts).
+ */
 export async function createProcessorService(
   config: Config,
   options: ProcessorOptions = {},
 ): Promise<ProcessorService> {
-  const { processor: settings, kafka } = config;
   const log = options.logger ?? createLogger('processor', config);
+  const service = config.processor.workers > 1 ? workerPool(config, log) : pipeline(config, log);
+  await service.start();
+  return { service };
+}
+
+/** The parent of `processor.workers` processes: it supervises them and serves the admin address. */
+function workerPool(config: Config, log: Logger): Service {
+  const { processor: settings } = config;
+  const registry = new WorkersRegistry();
+  const workers = new ProcessorWorkers(
+    { config, workers: settings.workers, restartMs: settings.retry.initialMs },
+    log.child({ component: 'processor_workers' }),
+  );
+  registry.attach(workers);
+  return new Service({
+    name: 'processor',
+    config,
+    adminAddress: settings.adminAddress,
+    components: [workers],
+    // Each worker checks Kafka and ClickHouse before it reports started.
+    readiness: { workers: () => Promise.resolve(workers.running) },
+    registry,
+    logger: log,
+  });
+}
+
+/** One process: receiver → decode and redaction → writer. */
+function pipeline(config: Config, log: Logger): Service {
+  const { processor: settings, kafka } = config;
   const registry = new Registry();
   const metrics = createProcessorMetrics(registry);
   const signalByTopic = new Map<string, Signal>(
@@ -95,7 +131,7 @@ export async function createProcessorService(
     writer.resetStreams();
   });
 
-  const service = new Service({
+  return new Service({
     name: 'processor',
     config,
     adminAddress: settings.adminAddress,
@@ -108,8 +144,6 @@ export async function createProcessorService(
     registry,
     logger: log,
   });
-  await service.start();
-  return { service };
 }
 
 /** `telepipe process`: starts the processor and leaves it running until SIGTERM or SIGINT. */

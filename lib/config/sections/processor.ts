@@ -12,6 +12,11 @@ export const processorSchema = z
       .array(z.enum(['metrics', 'logs', 'traces']))
       .min(1)
       .default(['metrics', 'logs', 'traces']),
+    /**
+     * Processes that consume in the one consumer group, each a whole processor (decode,
+     * redaction, insert): the CPU work is per record, so more cores need more processes.
+     */
+    workers: positiveInt(1),
     /** Kafka partitions processed in parallel by one processor. */
     concurrency: positiveInt(4),
     sessionTimeoutMs: positiveInt(30_000),
