@@ -28,6 +28,8 @@ export const ENGINES: readonly Engine[] = [
 ];
 
 export interface EngineFixture {
+  /** Points `config` at the engine too (in a test, once the block's hooks ran); returns it. */
+  pointAt(config: Config): Config;
   /** Stops the engine, runs `body` while it is down, and starts it again on the same data. */
   whileStopped<T>(body: () => Promise<T>): Promise<T>;
 }
@@ -35,22 +37,26 @@ export interface EngineFixture {
 /**
  * Registers the hooks that start the engine for the enclosing describe block (chDB: one
  * adapter per block, over a fresh directory, with `chdbOptions`; 18.16: the running local
- * stack) and point the config's `clickhouse.url` at it. Call it before the block's other hooks.
+ * stack) and point `config` at it (others: `pointAt`). Call it before the block's other hooks.
  */
 export function useEngine(
   engine: Engine,
-  config: Config,
+  config?: Config,
   chdbOptions: Pick<ChdbServerOptions, 'insertDelayMs'> = {},
 ): EngineFixture {
   let chdb: ChdbServer | undefined;
   if (engine.dialect === 'modern') {
     beforeAll(async () => {
       chdb = await startChdbServer(chdbOptions);
-      config.clickhouse = { ...config.clickhouse, url: chdb.url };
+      if (config) fixture.pointAt(config);
     });
     afterAll(() => chdb?.stop());
   }
-  return {
+  const fixture: EngineFixture = {
+    pointAt(other: Config): Config {
+      if (chdb) other.clickhouse = { ...other.clickhouse, url: chdb.url };
+      return other;
+    },
     async whileStopped<T>(body: () => Promise<T>): Promise<T> {
       if (!chdb) return withServerStopped('clickhouse', body);
       let result: T | undefined;
@@ -58,4 +64,5 @@ export function useEngine(
       return result as T;
     },
   };
+  return fixture;
 }
