@@ -104,8 +104,8 @@ describe.each(ENGINES)('processor crash (SIGKILL) and restart → $name', (engin
     // The killed member holds its partitions until its session times out (the broker's minimum).
     sessionTimeoutMs: 6000,
   });
-  // A chDB insert takes milliseconds: held 150 ms, the other partitions' INSERTs are surely
-  // in flight when a kill comes right after one landed (18.16 is slow enough by itself).
+  // A chDB insert takes milliseconds: held 150 ms, as on a slower server, more INSERTs are
+  // in flight at each kill (18.16 is slow enough by itself).
   useEngine(engine, config, { insertDelayMs: 150 });
   let ch: ClickHouseClient;
   const children = new ProcessorChildren(config);
