@@ -30,7 +30,7 @@ export interface ExampleQuery {
 const lit = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** A map lookup: Map subscript on modern servers, key/value arrays on old ones. */
-const attr = (d: DialectName, column: string, key: string): string =>
+export const attr = (d: DialectName, column: string, key: string): string =>
   d === 'modern'
     ? `${column}[${lit(key)}]`
     : `${column}.values[indexOf(${column}.keys, ${lit(key)})]`;

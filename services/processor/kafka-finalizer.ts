@@ -42,17 +42,17 @@ export class PartitionFinalizer implements Finalizer {
     for (const record of records) this.pending.set(record.offset, record);
   }
 
+  /**
+   * Commits past the stored batch, retrying while this member still owns the partition.
+   * Throws once it does not (or is stopping): the writer then stores nothing more of the
+   * stream until it is read again, so at most this one batch is stored but uncommitted,
+   * and replayed, per partition and fault (docs/storage.md, Delivery).
+   */
   async delivered(last: number): Promise<void> {
     for (const offset of this.pending.keys()) if (offset <= last) this.pending.delete(offset);
-    try {
-      await this.deps.offsets.commit(this.topic, this.partition, last + 1);
-    } catch (err) {
-      // The rows are stored; the next commit covers them, or a new owner replays them.
-      this.deps.log.warn(
-        { err, topic: this.topic, partition: this.partition },
-        'offset commit failed',
-      );
-    }
+    await this.retrying('offset commit', () =>
+      this.deps.offsets.commit(this.topic, this.partition, last + 1),
+    );
   }
 
   async rejected(position: number, error: unknown): Promise<void> {

@@ -25,9 +25,10 @@ export interface ChdbServer {
   path: string;
   /**
    * Stops the adapter and starts it again on the same directory and port, as a server
-   * restart; `kill` stops it with SIGKILL (a crash) instead of SIGTERM.
+   * restart; `kill` stops it with SIGKILL (a crash) instead of SIGTERM; `whileDown` runs
+   * between the two (an outage), and the adapter comes back even when it throws.
    */
-  restart(options?: { kill?: boolean }): Promise<void>;
+  restart(options?: { kill?: boolean; whileDown?: () => Promise<void> }): Promise<void>;
   /** Stops the adapter; removes the directory unless the caller passed its own path. */
   stop(): Promise<void>;
 }
@@ -36,6 +37,11 @@ export interface ChdbServerOptions {
   /** An existing directory to reopen (kept on stop); a new temp directory otherwise. */
   path?: string;
   timeoutMs?: number;
+  /**
+   * Holds every INSERT this long before it runs, as a slower server would: a test that
+   * kills the client mid-insert needs INSERTs in flight (a chDB insert takes milliseconds).
+   */
+  insertDelayMs?: number;
 }
 
 interface Running {
@@ -48,9 +54,11 @@ export async function startChdbServer(options: ChdbServerOptions = {}): Promise<
   const ownDir = options.path === undefined;
   const path = options.path ?? mkdtempSync(join(tmpdir(), 'telepipe-chdb-http-'));
   const timeoutMs = options.timeoutMs ?? 60_000;
+  const insertDelayMs = options.insertDelayMs ?? 0;
+  const launch = (port: number) => launchAdapter(path, port, insertDelayMs, timeoutMs);
   let running: Running;
   try {
-    running = await launch(path, 0, timeoutMs);
+    running = await launch(0);
   } catch (err) {
     if (ownDir) rmSync(path, { recursive: true, force: true });
     throw err;
@@ -61,9 +69,13 @@ export async function startChdbServer(options: ChdbServerOptions = {}): Promise<
     port,
     version,
     path,
-    async restart({ kill = false } = {}) {
+    async restart({ kill = false, whileDown } = {}) {
       await stopChild(running.child, kill ? 'SIGKILL' : 'SIGTERM');
-      running = await launch(path, port, timeoutMs);
+      try {
+        await whileDown?.();
+      } finally {
+        running = await launch(port);
+      }
     },
     async stop() {
       await stopChild(running.child, 'SIGTERM');
@@ -72,11 +84,15 @@ export async function startChdbServer(options: ChdbServerOptions = {}): Promise<
   };
 }
 
-async function launch(path: string, port: number, timeoutMs: number): Promise<Running> {
+async function launchAdapter(
+  path: string,
+  port: number,
+  insertDelayMs: number,
+  timeoutMs: number,
+): Promise<Running> {
   const python = testPython();
-  const child = spawn(python, [SERVER, '--path', path, '--port', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = ['--path', path, '--port', String(port), '--insert-delay-ms', String(insertDelayMs)];
+  const child = spawn(python, [SERVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   try {

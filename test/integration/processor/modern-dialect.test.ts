@@ -1,7 +1,9 @@
-// The modern dialect in a current ClickHouse engine (chDB): the migration DDL, rows built
-// by the processor's row builders and encoded by the modern dialect (RowBinary and
-// JSONEachRow), insert deduplication by token, and every example query of docs/queries.md.
-// Needs `python3 -m pip install chdb`; fails (never skips) without it.
+// The modern dialect's encoders in a current ClickHouse engine (chDB in-process, without
+// the HTTP adapter): rows built by the processor's row builders, encoded in both insert
+// formats (RowBinary and JSONEachRow), read back field by field, deduplicated by token, and
+// every example query of docs/queries.md. The product's own writer and client against the
+// same engine: pipeline, crash, faults and migrations tests (test/support/engines.ts).
+// Needs chdb (`npm test` installs it); fails (never skips) without it.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +20,6 @@ import { buildRows, type RowsByTable } from '../../../services/processor/rows/in
 import { ChdbSession, type ChdbStep } from '../../support/chdb.ts';
 import { baseTimeNs, queryTestRequests } from '../../support/clickhouseFixtures.ts';
 import { expectExampleResults, queryParams } from './expectations.ts';
-import { EXPORTER_COLUMNS } from './exporterColumns.ts';
 
 const DB = 'telepipe';
 const dialect = new Dialect('modern');
@@ -88,23 +89,6 @@ describe('modern dialect in chDB', () => {
     chdb.run([...ddl.map((sql) => ({ sql })), ...inserts]);
   });
   afterAll(() => chdb.close());
-
-  it('creates every exporter table with the exporter column names and types, plus tenant and classification', () => {
-    const described = chdb.run(
-      Object.keys(EXPORTER_COLUMNS).map((table) => ({
-        sql: `SELECT name, type FROM system.columns WHERE database = '${DB}' AND table = '${table}'`,
-        format: 'JSONEachRow' as const,
-      })),
-    );
-    Object.entries(EXPORTER_COLUMNS).forEach(([table, expected], i) => {
-      const actual = new Map(described[i]!.map((c) => [String(c.name), String(c.type)]));
-      for (const [name, type] of Object.entries(expected))
-        expect([table, name, actual.get(name)]).toEqual([table, name, type]);
-      if (table.startsWith('otel_traces_')) return; // the lookup table has only the exporter's columns
-      expect(actual.get('TenantId')).toBe('LowCardinality(String)');
-      expect(actual.get('DataClassification')).toBe('LowCardinality(String)');
-    });
-  });
 
   it('stores every row once although each batch was inserted twice with its token', () => {
     const [counts] = chdb.run([

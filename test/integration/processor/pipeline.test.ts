@@ -1,8 +1,10 @@
-// The processor against the real servers (Kafka, ClickHouse 18.16 → old dialect): OTLP
-// records in, exporter-shaped rows out, example queries answered, dead-lettering of
+// The processor against real Kafka and both ClickHouse engines (18.16 → old dialect, chDB →
+// modern; test/support/engines.ts): OTLP records in, exporter-shaped rows out through the
+// product's writer, example queries of docs/queries.md answered, dead-lettering of
 // undecodable records and of rows ClickHouse rejects, readiness and metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '../../../lib/clickhouse/client.ts';
+import type { DialectName } from '../../../lib/clickhouse/dialect.ts';
 import type { Service } from '../../../lib/service.ts';
 import { EXAMPLE_QUERIES } from '../../../lib/clickhouse/queries.ts';
 import {
@@ -19,6 +21,7 @@ import {
   waitForCount,
 } from '../../support/clickhouse.ts';
 import { baseTimeNs, logsRequest, queryTestRequests } from '../../support/clickhouseFixtures.ts';
+import { ENGINES, useEngine } from '../../support/engines.ts';
 import { expectExampleResults, queryParams } from './expectations.ts';
 import {
   admin,
@@ -29,15 +32,16 @@ import {
   startProcessor,
 } from './processorHarness.ts';
 
-const config = processorTestConfig();
-// These tests check how what the processor is given is stored, attribute for attribute; that
-// the processor redacts by default is redaction-default.test.ts's business.
-config.redaction = { ...config.redaction, enabled: false };
-const db = config.clickhouse.database;
-let ch: ClickHouseClient;
-let service: Service;
+describe.each(ENGINES)('processor → $name', (engine) => {
+  const config = processorTestConfig();
+  // These tests check how what the processor is given is stored, attribute for attribute;
+  // that the processor redacts by default is redaction-default.test.ts's business.
+  config.redaction = { ...config.redaction, enabled: false };
+  const db = config.clickhouse.database;
+  let ch: ClickHouseClient;
+  let service: Service;
+  useEngine(engine, config);
 
-describe('processor → ClickHouse 18.16 (old dialect)', () => {
   beforeAll(async () => {
     await prepare(config);
     ch = testClickHouse(config);
@@ -83,16 +87,19 @@ describe('processor → ClickHouse 18.16 (old dialect)', () => {
 
     const results: Record<string, Record<string, unknown>[]> = {};
     for (const q of EXAMPLE_QUERIES) {
-      const rs = await ch.query({ query: q.sql('old', queryParams(db)), format: 'JSONEachRow' });
+      const rs = await ch.query({
+        query: q.sql(engine.dialect, queryParams(db)),
+        format: 'JSONEachRow',
+      });
       results[q.name] = await rs.json();
     }
     expectExampleResults(results);
   });
 
-  it('keeps nanoseconds and attributes in the old layout', async () => {
+  it(`keeps nanoseconds and attributes in the ${engine.dialect} layout`, async () => {
     const rows = await (
       await ch.query({
-        query: `SELECT TimestampNs, \`LogAttributes.keys\` AS k, \`LogAttributes.values\` AS v, EventName FROM ${db}.otel_logs WHERE Body = 'error 0'`,
+        query: `SELECT ${LAYOUT[engine.dialect]}, EventName FROM ${db}.otel_logs WHERE Body = 'error 0'`,
         format: 'JSONEachRow',
       })
     ).json<{ TimestampNs: string; k: string[]; v: string[]; EventName: string }>();
@@ -172,6 +179,13 @@ describe('processor → ClickHouse 18.16 (old dialect)', () => {
     expect(metricValue(metrics, 'telepipe_processor_freshness_seconds_count')).toBeGreaterThan(0);
   });
 });
+
+/** A log's exact time and attributes as key and value arrays, in each dialect's columns. */
+const LAYOUT: Record<DialectName, string> = {
+  old: 'TimestampNs, `LogAttributes.keys` AS k, `LogAttributes.values` AS v',
+  modern:
+    'toString(toUnixTimestamp64Nano(Timestamp)) AS TimestampNs, mapKeys(LogAttributes) AS k, mapValues(LogAttributes) AS v',
+};
 
 /** The nanosecond value must be an exact whole second of the fixture's base time (+0s for record 0). */
 function baseTimeNsOf(ns: string): bigint {

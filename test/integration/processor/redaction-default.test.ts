@@ -1,6 +1,7 @@
 // Redaction is part of the processor, not an option to remember: the processor built from a
 // config without any redaction section redacts, and storing personal data in the clear takes
 // `redaction.enabled: false`, which the processor announces at error level when it starts.
+// On both engines (test/support/engines.ts): what is stored is what the writer wrote.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { selectRows } from '../../../lib/clickhouse/client.ts';
@@ -15,6 +16,7 @@ import {
   waitForCount,
 } from '../../support/clickhouse.ts';
 import { baseTimeNs, logsRequest } from '../../support/clickhouseFixtures.ts';
+import { ENGINES, useEngine } from '../../support/engines.ts';
 import { prepare, processorTestConfig } from './processorHarness.ts';
 
 const EMAIL = 'alice.liddell@example.com';
@@ -46,9 +48,10 @@ async function storeOneLogLine(config: Config): Promise<{ body: string; log: str
   }
 }
 
-describe('redaction in the processor', () => {
+describe.each(ENGINES)('redaction in the processor → $name', (engine) => {
+  const clickhouse = useEngine(engine);
   it('redacts when the config has no redaction section at all', async () => {
-    const config = processorTestConfig();
+    const config = clickhouse.pointAt(processorTestConfig());
     expect(config.redaction.enabled).toBe(true); // the default, not a test setting
     const { body, log } = await storeOneLogLine(config);
     expect(body).toMatch(/^password reset requested by /);
@@ -57,7 +60,7 @@ describe('redaction in the processor', () => {
   });
 
   it('stores the data unredacted only with redaction.enabled: false, and says so loudly', async () => {
-    const config = processorTestConfig();
+    const config = clickhouse.pointAt(processorTestConfig());
     config.redaction = { ...config.redaction, enabled: false };
     const { body, log } = await storeOneLogLine(config);
     expect(body).toBe(`password reset requested by ${EMAIL}`);

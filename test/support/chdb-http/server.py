@@ -4,7 +4,7 @@ interface that @clickhouse/client uses, so tests can run the product's real clie
 writer and migrations against a current engine where no current clickhouse-server
 package can be installed.
 
-  python3 server.py --path DIR [--host 127.0.0.1] [--port 0]
+  python3 server.py --path DIR [--host 127.0.0.1] [--port 0] [--insert-delay-ms 0]
 
 Prints one JSON line ({"port": N, "version": "..."}) on stdout once it accepts requests.
 One chDB session on DIR (data survives between requests); requests are served by
@@ -15,6 +15,7 @@ docs/storage.md (section "The chDB adapter").
 import argparse
 import gzip
 import json
+import os
 import re
 import signal
 import socket
@@ -198,7 +199,8 @@ class Request:
         if semicolons and text[semicolons[0][2]:].strip(" \t\r\n;"):
             raise ServerError(62, "SYNTAX_ERROR", "Multi-statements are not allowed")
         self.insert_format = None
-        self.has_settings_clause = any(w[0].upper() == "SETTINGS" for w in words)
+        settings_words = [w for w in words if w[0].upper() == "SETTINGS"]
+        self.has_settings_clause = bool(settings_words)
         if self.kind == "INSERT" and len(words) >= 2 and words[-2][0].upper() == "FORMAT":
             name, name_end = words[-1][0], words[-1][2]
             # The data starts after the format name's line: blanks, then one newline.
@@ -209,6 +211,9 @@ class Request:
                 start += 1
             self.insert_format = name
             self.sql = full[: words[-2][1]].decode("utf-8").rstrip()
+            # Where an INSERT's own SETTINGS clause starts: FROM INFILE goes before it.
+            at = settings_words[0][1] if settings_words else words[-2][1]
+            self.settings_at = len(full[:at].decode("utf-8"))
             self.insert_data = full[start:]
             self.output_format = self.default_format
         else:
@@ -237,6 +242,8 @@ class Engine:
 
     def __init__(self, path):
         self.session = chdb_session.Session(path)
+        # INSERT data goes through this file (see insert); requests run one at a time.
+        self.data_file = os.path.join(path, ".chdb-http-insert-data")
         self.lock = threading.Lock()
         # A server does not run bare expressions as SELECTs; chDB's default does.
         self.session.query("SET implicit_select = 0")
@@ -268,11 +275,7 @@ class Engine:
                         "SET " + ", ".join("%s = %s" % (k, literal(v)) for k, v in req.settings.items())
                     )
                 if req.insert_format is not None:
-                    inserter = self.session.send_insert(req.sql, req.insert_format)
-                    if req.insert_data:
-                        inserter.append(req.insert_data)
-                    res = inserter.finish()
-                    rows, size = res.rows_written, res.bytes_written
+                    rows, size = self.insert(req)
                     summary = {"read_rows": rows, "read_bytes": size, "written_rows": rows,
                                "written_bytes": size}  # fmt: skip
                     body = b""
@@ -294,6 +297,21 @@ class Engine:
             elapsed_ns=int((time.monotonic() - started) * 1e9),
         )
         return body, {k: str(v) for k, v in summary.items()}
+
+    def insert(self, req):
+        """Runs an INSERT with its data; returns (rows, bytes) written.
+
+        Through a file, not chDB's streaming insert (send_insert): that one reports the rows
+        written but silently stores nothing when the block fails on the server side (a
+        DEFAULT that throws, for one), where a server answers with the error.
+        """
+        with open(self.data_file, "wb") as out:
+            out.write(req.insert_data)
+        head, tail = req.sql[: req.settings_at].rstrip(), req.sql[req.settings_at :]
+        res = self.session.query(
+            "%s FROM INFILE %s %s FORMAT %s" % (head, literal(self.data_file), tail, req.insert_format)
+        )
+        return res.rows_written(), len(req.insert_data)
 
     def reset(self, req, leaked_settings):
         """Undoes per-request state, so requests stay independent as on a server."""
@@ -356,6 +374,9 @@ class Handler(BaseHTTPRequestHandler):
         }
         try:
             req = Request(method, params, self.headers, self.decompress(body))
+            if req.insert_format is not None:
+                # Outside the engine's lock: concurrent INSERTs are in flight together.
+                time.sleep(self.server.insert_delay_s)
             out, summary = engine.execute(req)
         except ServerError as err:
             headers["X-ClickHouse-Exception-Code"] = str(err.code)
@@ -414,9 +435,10 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, engine):
+    def __init__(self, address, engine, insert_delay_s):
         super().__init__(address, Handler)
         self.engine = engine
+        self.insert_delay_s = insert_delay_s
 
 
 def main():
@@ -424,10 +446,15 @@ def main():
     parser.add_argument("--path", required=True, help="database directory (created if missing)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument(
+        "--insert-delay-ms", type=int, default=0,
+        help="hold every INSERT this long before running it (a slower server: crash tests "
+        "need INSERTs in flight when they kill the client)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     engine = Engine(args.path)
-    server = Server((args.host, args.port), engine)
+    server = Server((args.host, args.port), engine, args.insert_delay_ms / 1000)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -377,6 +377,28 @@ describe('@clickhouse/client against the chDB HTTP adapter', () => {
     expect(truncated).toBeInstanceOf(TelepipeError);
     expect((truncated as TelepipeError).reason).toBe('invalid_argument');
     expect(((truncated as TelepipeError).cause as ClickHouseError).code).toBe('33');
+    // A block the engine fails on after parsing it (a DEFAULT that throws) is an error and
+    // stores nothing, as on a server; chDB's streaming insert reported it as written.
+    await client.command({
+      query:
+        'CREATE TABLE telepipe.guarded (n UInt32, g UInt8 DEFAULT throwIf(n = 2)) ' +
+        'ENGINE = MergeTree ORDER BY n',
+    });
+    const thrown: unknown = await insertEncoded(client, {
+      database: 'telepipe',
+      table: 'guarded',
+      columns: ['n'],
+      format: 'RowBinary',
+      body: Buffer.from([1, 0, 0, 0, 2, 0, 0, 0]),
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((thrown as TelepipeError).reason).toBe('invalid_argument');
+    expect(((thrown as TelepipeError).cause as ClickHouseError).code).toBe('395');
+    expect(await selectRows(client, 'SELECT count() AS n FROM telepipe.guarded')).toEqual([
+      { n: 0 },
+    ]);
   });
 
   it('keeps the data on disk across a restart and a crash of the adapter, on the same port', async () => {

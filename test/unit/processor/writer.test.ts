@@ -34,12 +34,21 @@ function harness(options: {
   maxAgeMs?: number;
   recordedEnd?: number;
   insert?: (insert: EncodedInsert, rows: Record<string, unknown>[]) => void;
+  /** How many offset commits Kafka refuses first. */
+  failedCommits?: number;
+  /** The partition went to another member: heartbeats throw. */
+  partitionLost?: boolean;
 }): Harness {
+  let failedCommits = options.failedCommits ?? 0;
   const inserts: Harness['inserts'] = [];
   const events: string[] = [];
   const deadLettered: number[] = [];
   const committer: OffsetCommitter = {
     commit: (_topic, partition, offset, batchEnd) => {
+      if (failedCommits-- > 0) {
+        events.push(`commit ${partition}@${offset} failed`);
+        return Promise.reject(new Error('The coordinator is not aware of this member'));
+      }
       events.push(
         batchEnd === undefined
           ? `commit ${partition}@${offset}`
@@ -49,10 +58,12 @@ function harness(options: {
     },
     recordedBatchEnd: (_t, _p, offset) =>
       Promise.resolve(offset === 3 ? options.recordedEnd : undefined),
-    seek: () => undefined,
+    seek: (_topic, partition, offset) => void events.push(`seek ${partition}@${offset}`),
     heartbeat: () => {
       events.push('heartbeat');
-      return Promise.resolve();
+      return options.partitionLost
+        ? Promise.reject(new Error('The group is rebalancing'))
+        : Promise.resolve();
     },
   };
   const deadLetters = {
@@ -232,5 +243,27 @@ describe('ClickHouseWriter', () => {
     await h.writer.consume(h.partitionRows(logRecord(0))); // e.g. after a rebalance
     await h.writer.shutdown();
     expect(h.events).toEqual(['insert otel_logs 4', 'commit 0@1']);
+  });
+
+  it('retries a refused offset commit while it owns the partition, and goes on', async () => {
+    const h = harness({ dialect: 'old', maxRows: 4, failedCommits: 1 });
+    await h.writer.start();
+    await h.writer.consume(h.partitionRows(logRecord(0), logRecord(1)));
+    expect(h.events).toEqual([
+      'insert otel_logs 4',
+      'commit 0@1 failed',
+      'heartbeat',
+      'commit 0@1',
+      'insert otel_logs 4',
+      'commit 0@2',
+    ]);
+  });
+
+  it('stores nothing more of a partition it lost before a commit: only that batch is replayed', async () => {
+    const h = harness({ dialect: 'old', maxRows: 4, failedCommits: 1, partitionLost: true });
+    await h.writer.start();
+    await h.writer.consume(h.partitionRows(logRecord(0), logRecord(1), logRecord(2)));
+    // Records 1 and 2 were fetched before the loss: the new owner reads them (and 0) again.
+    expect(h.events).toEqual(['insert otel_logs 4', 'commit 0@1 failed', 'heartbeat', 'seek 0@0']);
   });
 });

@@ -1,8 +1,8 @@
-// The worker's queries against the real ClickHouse 18.16 server (old dialect): Go metrics of
-// all three instrumentation flavors written into the migrated otel_metrics_* tables are read
-// back as the six signals; scores round-trip through anomaly_scores.
+// The worker's series queries against both engines (18.16 → old dialect, chDB → modern;
+// test/support/engines.ts): Go metrics of all three instrumentation flavors written into
+// the migrated otel_metrics_* tables are read back as the six signals; scores round-trip
+// through anomaly_scores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../../lib/config/index.ts';
 import { seriesKey } from '../../../models/features.ts';
 import type { StepScore } from '../../../models/step-score.ts';
 import { ScoreStore, scoreRows } from '../../../services/anomaly-worker/scores.ts';
@@ -19,41 +19,45 @@ import {
   FIXTURE_STEP_MS,
   FIXTURE_STEPS,
 } from '../../support/series-writer-fixture.ts';
+import { ENGINES, useEngine } from '../../support/engines.ts';
 import { testConfig } from '../../support/stack.ts';
 
-let config: Config;
-let storage: Storage;
 const fixture = fixtureSeries('svc');
 
-function reader(shard: Shard): SeriesReader {
-  const source = sqlSource(storage);
-  return new SeriesReader(() => source, {
-    stepMs: FIXTURE_STEP_MS,
-    signals: config.worker.signals,
-    instanceAttributes: config.worker.instanceAttributes,
-    maxGapSteps: config.worker.maxGapSteps,
-    shard,
-  });
-}
+describe.each(ENGINES)('series queries → $name', (engine) => {
+  // The fixture's series are from January 2026: past the default retention, a modern
+  // table's TTL would drop them.
+  const config = testConfig({ clickhouse: { retentionDays: 0 } });
+  let storage: Storage;
+  useEngine(engine, config);
 
-beforeAll(async () => {
-  config = testConfig();
-  await migrateTestDatabase(config);
-  storage = await openStorage(config.clickhouse);
-  for (const rows of fixtureRows(fixture)) {
-    await insertMetricRows(storage.client, storage.dialect, config.clickhouse.database, rows);
+  function reader(shard: Shard): SeriesReader {
+    const source = sqlSource(storage);
+    return new SeriesReader(() => source, {
+      stepMs: FIXTURE_STEP_MS,
+      signals: config.worker.signals,
+      instanceAttributes: config.worker.instanceAttributes,
+      maxGapSteps: config.worker.maxGapSteps,
+      shard,
+    });
   }
-});
 
-afterAll(async () => {
-  if (!storage) return;
-  await dropTestDatabase(storage.client, config);
-  await storage.client.close();
-});
+  beforeAll(async () => {
+    await migrateTestDatabase(config);
+    storage = await openStorage(config.clickhouse);
+    for (const rows of fixtureRows(fixture)) {
+      await insertMetricRows(storage.client, storage.dialect, config.clickhouse.database, rows);
+    }
+  });
 
-describe('series queries, old dialect (ClickHouse 18.16)', () => {
-  it('runs on the old server', () => {
-    expect(storage.dialect.name).toBe('old');
+  afterAll(async () => {
+    if (!storage) return;
+    await dropTestDatabase(storage.client, config);
+    await storage.client.close();
+  });
+
+  it(`reads in the ${engine.dialect} dialect`, () => {
+    expect(storage.dialect.name).toBe(engine.dialect);
   });
 
   it('reads every flavor of Go metrics into the six signals, across a counter reset', async () => {
