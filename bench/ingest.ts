@@ -51,8 +51,8 @@ interface SizeResult {
   ratio: number;
 }
 
-// Child process (--serve): the ingest as `telepipe ingest` runs it. Cluster workers run
-// this file again with the same arguments and end up here too.
+// Child process (--serve): the ingest as `telepipe ingest` runs it (its worker processes
+// run services/ingest/worker-process.ts).
 if (process.argv[2] === '--serve')
   await runIngest(parseConfig(JSON.parse(process.argv[3] ?? '{}')));
 else if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -15,6 +15,9 @@ import { closeNow, listen, listeningPort } from './http/server.ts';
 /** A dependency check for /readyz; resolves true when the dependency is reachable. */
 export type ReadinessCheck = () => Promise<boolean>;
 
+/** How long a shutdown may take when the service sets no deadline of its own. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25000;
+
 export interface ServiceOptions {
   name: string;
   config: Config;
@@ -98,7 +101,7 @@ export class Service {
 
   private async runShutdown(): Promise<void> {
     this.ready = false;
-    const timeoutMs = this.options.shutdownTimeoutMs ?? 25000;
+    const timeoutMs = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
@@ -164,6 +167,9 @@ export class Service {
       name: 'telepipe_ready',
       help: '1 when the service is started and not shutting down',
       registers: [this.registry],
+      // Summed over worker processes (lib/workers/pool.ts) it would count them; 1 only
+      // while all are.
+      aggregator: 'min',
       collect() {
         this.set(isReady() ? 1 : 0);
       },

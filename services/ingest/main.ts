@@ -7,16 +7,15 @@
 //
 // A request is answered with success only after Kafka acknowledged all of its records.
 //
-// `telepipe ingest` (runIngest) runs this service in `ingest.workers` processes, one per
-// core by default (workers.ts); createIngestService builds the one in each.
-import cluster from 'node:cluster';
+// `telepipe ingest` (runIngest) runs this service in `ingest.workers` processes (workers.ts,
+// a pool of lib/workers/pool.ts); createIngestService builds the one in each.
 import { Registry } from 'prom-client';
 import type { Config } from '../../lib/config/index.ts';
 import { createLogger } from '../../lib/log.ts';
 import { Service } from '../../lib/service.ts';
 import { KafkaOtlpExporter } from './kafka-exporter.ts';
 import { createReceivers } from './pipeline.ts';
-import { createIngestCluster, joinCluster, workerCount } from './workers.ts';
+import { createIngestCluster, workerCount } from './workers.ts';
 
 export interface IngestService {
   service: Service;
@@ -50,19 +49,9 @@ export async function createIngestService(config: Config): Promise<IngestService
 
 /**
  * Starts the ingest as `telepipe ingest` runs it: with more than one worker, this process
- * becomes the primary and forks the workers, each of which runs the same program and builds
- * one service here.
+ * becomes the primary of a pool of worker processes, each of which builds one service here.
  */
 export async function startIngest(config: Config): Promise<IngestService> {
-  if (cluster.isWorker) {
-    // The primary serves the admin endpoints; a worker's own stay on a free local port.
-    const ingest = await createIngestService({
-      ...config,
-      ingest: { ...config.ingest, adminAddress: '127.0.0.1:0' },
-    });
-    joinCluster(ingest);
-    return ingest;
-  }
   const workers = workerCount(config.ingest);
   return workers > 1 ? createIngestCluster(config, workers) : createIngestService(config);
 }
@@ -71,7 +60,6 @@ export async function startIngest(config: Config): Promise<IngestService> {
 export async function runIngest(config: Config): Promise<void> {
   const ingest = await startIngest(config);
   ingest.service.handleSignals();
-  if (cluster.isWorker) return;
   ingest.service.log.info(
     {
       grpcPort: ingest.grpcPort(),

@@ -11,8 +11,9 @@
 //   (DeadLetterExporter): a record's offset is committed only after every row built from
 //   it is stored or it is dead-lettered.
 //
-// With `processor.workers` > 1 that pipeline runs in as many child processes, members of
-// the one consumer group, under a parent that supervises them (workers.ts).
+// With `processor.workers` > 1 that pipeline runs in as many worker processes, members of
+// the one consumer group, under a parent that supervises them (workers.ts, a pool of
+// lib/workers/pool.ts).
 //
 // Redaction is part of the processor; only `redaction.enabled: false` turns it off, and the
 // service then says so at error level when it starts.
@@ -22,6 +23,7 @@ import { KafkaGroupConsumer } from '../../lib/kafka/group-consumer.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import type { Signal } from '../../lib/otlp/types.ts';
 import { Service } from '../../lib/service.ts';
+import { PoolRegistry } from '../../lib/workers/pool.ts';
 import { RedactionStage } from '../../lib/redaction/index.ts';
 import { ClickHouseWriter } from './clickhouse-writer.ts';
 import { DeadLetterExporter } from './dead-letter-exporter.ts';
@@ -29,7 +31,7 @@ import { OtlpDecodeStage } from './decode-stage.ts';
 import { connectClickHouse } from './insert.ts';
 import { KafkaOtlpReceiver } from './kafka-receiver.ts';
 import { createProcessorMetrics } from './metrics.ts';
-import { ProcessorWorkers, WorkersRegistry } from './workers.ts';
+import { ProcessorWorkers } from './workers.ts';
 
 export interface ProcessorOptions {
   logger?: Logger;
@@ -57,12 +59,10 @@ export async function createProcessorService(
 /** The parent of `processor.workers` processes: it supervises them and serves the admin address. */
 function workerPool(config: Config, log: Logger): Service {
   const { processor: settings } = config;
-  const registry = new WorkersRegistry();
   const workers = new ProcessorWorkers(
     { config, workers: settings.workers, restartMs: settings.retry.initialMs },
     log.child({ component: 'processor_workers' }),
   );
-  registry.attach(workers);
   return new Service({
     name: 'processor',
     config,
@@ -70,7 +70,7 @@ function workerPool(config: Config, log: Logger): Service {
     components: [workers],
     // Each worker checks Kafka and ClickHouse before it reports started.
     readiness: { workers: () => Promise.resolve(workers.running) },
-    registry,
+    registry: new PoolRegistry(workers),
     logger: log,
   });
 }
