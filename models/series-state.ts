@@ -207,8 +207,11 @@ export class SeriesState {
           up.fill(Number.NaN, f * C, f * C + SEASONAL_DAY);
           down.fill(Number.NaN, f * C, f * C + SEASONAL_DAY);
         }
-        up[f * C + FORECAST] = Math.max(smoothed, 0);
-        down[f * C + FORECAST] = Math.max(-smoothed, 0);
+        // Like level and drift, a smoothed miss is evidence only while the value itself is
+        // clearly off its baseline in that direction: a value at its expected level never pages.
+        const gate = this.ctx.online.evidenceGateZ;
+        up[f * C + FORECAST] = signal.z >= gate ? Math.max(smoothed, 0) : 0;
+        down[f * C + FORECAST] = signal.z <= -gate ? Math.max(-smoothed, 0) : 0;
       }
     }
     const fused = this.calibration.fuse(up, down, this.ctx.alerting);
