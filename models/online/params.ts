@@ -24,9 +24,9 @@ export interface OnlineParams {
   quarantineSteps: number;
   /**
    * The lingering statistics (level, drift, the smoothed forecast miss) count as evidence for a
-   * direction only while the
-   * value itself is at least this many robust z beyond its baseline in that direction: a fault
-   * that was removed resolves within the alert policy's steps, not once their memory fades.
+   * direction only while the value itself is at least this many robust z beyond its baseline in
+   * that direction: a fault that was removed resolves within the alert policy's steps, not once
+   * their memory fades, and a value at its expected level never pages.
    */
   evidenceGateZ: number;
   /**
