@@ -20,6 +20,7 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           env,
           testTimeout: 30_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -33,6 +34,9 @@ export default defineConfig({
           // One file at a time: the servers share 2 cores with the services under test.
           pool: 'forks',
           poolOptions: { forks: { singleFork: true } },
+          // After the unit project, not beside it: the end-to-end tests measure alert and
+          // resolve times, which a CPU-bound unit suite on the same 2 cores would distort.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

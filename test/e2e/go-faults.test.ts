@@ -94,9 +94,9 @@ async function firstRowsOf(service: string): Promise<void> {
 }
 
 /** What the worker scored for a service lately, for a failure's message. */
-async function recentScores(service: string): Promise<string> {
+async function recentScores(service: string, limit = 60): Promise<string> {
   const res = await clickhouse.query({
-    query: `SELECT Timestamp, Signal, Observed, Expected, Upper, Score, Anomalous, Method FROM ${db}.anomaly_scores WHERE ServiceName = '${service}' ORDER BY Timestamp DESC, Signal LIMIT 60`,
+    query: `SELECT Timestamp, Signal, Observed, Expected, Upper, Score, Anomalous, DrivingSignal, Method FROM ${db}.anomaly_scores WHERE ServiceName = '${service}' ORDER BY Timestamp DESC, Signal LIMIT ${limit}`,
     format: 'TabSeparated',
   });
   return res.text();
@@ -148,11 +148,11 @@ async function faultRoundTrip(
       RESOLVE_WITHIN_MS,
     );
   } catch (err) {
+    // Into the error itself: CI keeps the failure summary, not the whole log.
     const firing = (await alertsFor(service)).map((a) => ({ ...a.labels, ...a.annotations }));
-    process.stderr.write(
-      `e2e ${name}: still firing ${JSON.stringify(firing)}\nlatest scores of ${service}:\n${await recentScores(service)}\n`,
+    throw new Error(
+      `${(err as Error).message}; still firing ${JSON.stringify(firing)}\nlatest scores of ${service}:\n${await recentScores(service, 24)}`,
     );
-    throw err;
   }
   figures[`${name}_seconds_to_resolve`] = Math.round((Date.now() - removedAt) / 1000);
   return figures[`${name}_seconds_to_alert`]!;
