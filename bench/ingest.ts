@@ -6,14 +6,14 @@
 // its workers). Prints JSON, then a table. bench/peer/bench.ts starts its ingest from here.
 //
 //   npx tsx bench/ingest.ts            (BENCH_SECONDS=15 BENCH_CONCURRENCY=8 by default)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { loadConfig, parseConfig, type Config } from '../lib/config/index.ts';
 import { KafkaAdmin } from '../lib/kafka/admin.ts';
+import { runKafkaTool } from './kafka-tools.ts';
 import { runIngest } from '../services/ingest/main.ts';
 import { requestRecords } from '../services/ingest/records.ts';
 import {
@@ -32,7 +32,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const WARMUP_SECONDS = 2;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const INSTANCES = 32; // distinct service instances → distinct keys and partitions
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 interface SizeResult {
   pointsPerRequest: number;
@@ -189,38 +188,29 @@ async function kafkaCeiling(
   await admin.ensureTopics([{ topic, partitions: config.kafka.partitions }]);
   const numRecords = Math.max(2_000, Math.min(1_000_000, Math.round(1e9 / recordBytes)));
   try {
-    const result = spawnSync(
-      'java',
-      [
-        '-Xmx512m',
-        `-Dlog4j2.configurationFile=${join(REPO, 'infra/kafka/log4j2.properties')}`,
-        '-cp',
-        `${join(REPO, '.telepipe/kafka/libs')}/*`,
-        'org.apache.kafka.tools.ProducerPerformance',
-        '--topic',
-        topic,
-        '--num-records',
-        String(numRecords),
-        '--record-size',
-        String(recordBytes),
-        '--throughput',
-        '-1',
-        '--producer-props',
-        `bootstrap.servers=${config.kafka.brokers.join(',')}`,
-        'acks=all',
-      ],
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-    );
+    const stdout = runKafkaTool('org.apache.kafka.tools.ProducerPerformance', [
+      '--topic',
+      topic,
+      '--num-records',
+      String(numRecords),
+      '--record-size',
+      String(recordBytes),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${config.kafka.brokers.join(',')}`,
+      'acks=all',
+    ]);
     // "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency,
     //  P50 ms 50th, P95 ms 95th, P99 ms 99th, P999 ms 99.9th."
-    const summary = result.stdout
+    const summary = stdout
       .split('\n')
       .reverse()
       .find((line) => line.includes('50th'));
     const match = summary?.match(
       /([\d.]+) records\/sec \(([\d.]+) MB\/sec\).*?([\d.]+) ms 50th, [\d.]+ ms 95th, ([\d.]+) ms 99th/,
     );
-    if (!match) throw new Error(`ProducerPerformance failed:\n${result.stdout}${result.stderr}`);
+    if (!match) throw new Error(`ProducerPerformance printed no summary:\n${stdout}`);
     return {
       recordsPerSec: Math.round(Number(match[1])),
       mbPerSec: Number(match[2]),

@@ -25,7 +25,7 @@ const BENCHES: BenchRun[] = [
   {
     name: 'peer',
     script: 'bench/peer/bench.ts',
-    what: 'the ingest beside the OpenTelemetry Collector (otlpreceiver → kafkaexporter, acks=all) on the same broker: points/s, points per CPU-second, peak RSS over OTLP/HTTP and gRPC, and telepipe at 3× its sustained rate',
+    what: 'the ingest beside the OpenTelemetry Collector (otlpreceiver → kafkaexporter, acks=all) on the same broker: points/s, points per CPU-second, peak RSS over OTLP/HTTP and gRPC, and telepipe at 3× its sustainable rate, bound by its CPU and by a Kafka produce quota',
   },
   {
     name: 'processor',

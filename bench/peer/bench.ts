@@ -10,9 +10,12 @@
 // with one worker process, and the Collector. Per target: points/s acknowledged, points per CPU-second (user + system time from
 // /proc/<pid>/stat of the target and all its descendants: the ingest's cluster workers),
 // peak RSS (VmHWM, summed over those processes), and the ratios telepipe / Collector.
-// Then an overload row: telepipe offered 3× the rate it can sustain (open loop), which it
+// Then overload rows: telepipe offered 3× the rate it can sustain (open loop), which it
 // answers with 429 / RESOURCE_EXHAUSTED; its peak RSS over the first and the second half
-// of that window shows whether memory grows. Prints JSON, then a table.
+// of that window shows whether memory grows. Two bounds: the CPU (what its points per
+// CPU-second allow on every core; on 2 cores the load generator cannot offer 3× of it), and
+// Kafka (a broker produce quota on a separate ingest, so the downstream is the bottleneck
+// and 3× is within the generator's reach). Prints JSON, then a table.
 //
 //   npm run bench -- peer           (or npx tsx bench/peer/bench.ts)
 //   BENCH_SECONDS=15 BENCH_WARMUP_SECONDS=3 BENCH_CONCURRENCY=8 by default
@@ -43,6 +46,7 @@ import {
   type Sender,
 } from '../load.ts';
 import { describeMachine } from '../machine.ts';
+import { setProducerQuota } from '../kafka-tools.ts';
 import { COLLECTOR_VERSION } from './collector.ts';
 
 const SIZES = [100, 1_000];
@@ -52,6 +56,8 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const INSTANCES = 32; // distinct resources → distinct record keys and partitions
 const OVERLOAD = 3;
+/** The broker's produce quota for the Kafka-bound overload row's ingest: a slow downstream. */
+const QUOTA_BYTES_PER_SECOND = 4 * 1024 * 1024;
 /** Open-loop requests outstanding at most (more would measure the client, not the target). */
 const MAX_OUTSTANDING = 2_000;
 
@@ -100,6 +106,8 @@ interface CaseResult {
 }
 
 interface OverloadResult {
+  /** What limits the sustainable rate: the ingest's CPU, or a Kafka produce quota. */
+  bound: 'cpu' | 'kafka-quota';
   protocol: Protocol;
   pointsPerRequest: number;
   sustainedRequestsPerSec: number;
@@ -136,7 +144,10 @@ async function main(): Promise<void> {
     for (const protocol of PROTOCOLS) {
       for (const points of SIZES) cases.push(await measureCase(targets, protocol, points));
     }
-    const overload = [await measureOverload(targets[0]!, cases, 'http', 1_000)];
+    const overload = [
+      await measureCpuBoundOverload(targets[0]!, cases, 'http', 1_000),
+      await measureKafkaBoundOverload(config, 'http', 1_000),
+    ];
     const report = {
       benchmark: 'peer',
       date: new Date().toISOString().slice(0, 10),
@@ -242,12 +253,11 @@ async function measure(
 }
 
 /**
- * 3× the request rate the target can sustain, open loop, in two halves. Sustainable: what
- * its points per CPU-second in the same case allow on every core, or what it reached with
- * the closed-loop clients if that was more (closed-loop clients wait for acks, so they
- * may stay below what the target could take).
+ * Overload bound by the CPU. Sustainable: what the target's points per CPU-second in the same
+ * case allow on every core, or what it reached with the closed-loop clients if that was more
+ * (closed-loop clients wait for acks, so they may stay below what the target could take).
  */
-async function measureOverload(
+function measureCpuBoundOverload(
   target: Target,
   cases: CaseResult[],
   protocol: Protocol,
@@ -256,6 +266,56 @@ async function measureOverload(
   const sustained = cases.find((c) => c.protocol === protocol && c.pointsPerRequest === points)!;
   const m = sustained.results[target.name];
   const sustainedRate = Math.max(m.pointsPerCpuSecond * cpus().length, m.pointsPerSec) / points;
+  return overload('cpu', target, protocol, points, sustainedRate, m.peakRssMb);
+}
+
+/**
+ * Overload bound by Kafka: a separate ingest whose producer the broker holds to
+ * QUOTA_BYTES_PER_SECOND. Sustainable: the most it accepted of the closed-loop clients and
+ * of a probe offering twice the overload rate the quota implies (the broker enforces its
+ * quota over a window of seconds and throttles after the fact, so it lets through more than
+ * the quota over the bytes of a request).
+ */
+async function measureKafkaBoundOverload(
+  config: Config,
+  protocol: Protocol,
+  points: number,
+): Promise<OverloadResult> {
+  const clientId = `${config.kafka.clientId}-quota`;
+  // The ingest's producer connects as `<clientId>-producer` (lib/kafka/producer.ts).
+  const producerId = `${clientId}-producer`;
+  setProducerQuota(config.kafka.brokers, producerId, QUOTA_BYTES_PER_SECOND);
+  const ingest = await startIngestChild({ ...config, kafka: { ...config.kafka, clientId } });
+  const quota = target('telepipe', ingest.child.pid!, ingest.grpcPort, ingest.httpPort);
+  try {
+    const bodies = Array.from({ length: INSTANCES }, (_, i) => gaugeRequest(points, i));
+    process.stderr.write(`bench: telepipe behind a Kafka quota, ${protocol} ${points}...\n`);
+    const m = await measure(quota, protocol, bodies, points);
+    const requestBytes = bodies.reduce((n, b) => n + b.length, 0) / bodies.length;
+    const probeRate = 2 * OVERLOAD * (QUOTA_BYTES_PER_SECOND / requestBytes);
+    const sender = quota.sender(protocol);
+    const probe = await openLoop(sender, bodies, probeRate, SECONDS / 2, MAX_OUTSTANDING);
+    const sustainedRate = Math.max(
+      (probe.statuses[sender.ok] ?? 0) / probe.seconds,
+      m.pointsPerSec / points,
+    );
+    return await overload('kafka-quota', quota, protocol, points, sustainedRate, m.peakRssMb);
+  } finally {
+    PROTOCOLS.forEach((p) => quota.sender(p).close());
+    ingest.child.kill('SIGTERM');
+    setProducerQuota(config.kafka.brokers, producerId, null);
+  }
+}
+
+/** OVERLOAD × `sustainedRate` requests/s, open loop, in two halves. */
+async function overload(
+  bound: OverloadResult['bound'],
+  target: Target,
+  protocol: Protocol,
+  points: number,
+  sustainedRate: number,
+  sustainedRssMb: number,
+): Promise<OverloadResult> {
   const rate = OVERLOAD * sustainedRate;
   process.stderr.write(`bench: ${target.name} ${protocol} at ${Math.round(rate)} requests/s...\n`);
   const bodies = Array.from({ length: INSTANCES }, (_, i) => gaugeRequest(points, i));
@@ -276,6 +336,7 @@ async function measureOverload(
   const total = Object.values(answers).reduce((n, c) => n + c, 0);
   const accepted = answers[sender.ok] ?? 0;
   return {
+    bound,
     protocol,
     pointsPerRequest: points,
     sustainedRequestsPerSec: Math.round(sustainedRate),
@@ -284,7 +345,7 @@ async function measureOverload(
     answers,
     rejectedShare: round(1 - accepted / total, 3),
     peakRssMb: {
-      sustained: m.peakRssMb,
+      sustained: sustainedRssMb,
       firstHalf: halves[0]!.peakRssMb,
       secondHalf: halves[1]!.peakRssMb,
     },
@@ -316,7 +377,7 @@ function table(cases: CaseResult[], overload: OverloadResult[]): string {
     const answers = Object.entries(o.answers)
       .map(([s, n]) => `${n}×${s}`)
       .join(' ');
-    return `| ${o.protocol} | ${o.pointsPerRequest} | ${o.sustainedRequestsPerSec} | ${o.offeredRequestsPerSec} | ${o.pointsPerSec} | ${answers} | ${o.peakRssMb.sustained} / ${o.peakRssMb.firstHalf} / ${o.peakRssMb.secondHalf} |`;
+    return `| ${o.bound} | ${o.protocol} | ${o.pointsPerRequest} | ${o.sustainedRequestsPerSec} | ${o.offeredRequestsPerSec} | ${o.pointsPerSec} | ${answers} | ${o.peakRssMb.sustained} / ${o.peakRssMb.firstHalf} / ${o.peakRssMb.secondHalf} |`;
   });
   return [
     header,
@@ -325,8 +386,8 @@ function table(cases: CaseResult[], overload: OverloadResult[]): string {
     '',
     `telepipe at ${OVERLOAD}× the request rate it can sustain (open loop; status -1: no answer, connection closed):`,
     '',
-    '| protocol | points/req | sustained req/s | offered req/s | points/s accepted | answers (count×status) | peak RSS MB: sustained / 1st half / 2nd half |',
-    '|---|---:|---:|---:|---:|---|---|',
+    '| bound | protocol | points/req | sustained req/s | offered req/s | points/s accepted | answers (count×status) | peak RSS MB: sustained / 1st half / 2nd half |',
+    '|---|---|---:|---:|---:|---:|---|---|',
     ...overloadRows,
   ].join('\n');
 }
