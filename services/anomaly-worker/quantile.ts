@@ -5,16 +5,19 @@
  * linearly inside it. `counts` are per bucket (not cumulative), one more than `bounds` (the
  * last is +Inf). The first bucket's lower edge is 0 when its upper edge is positive; a rank in
  * the +Inf bucket returns the highest finite bound. NaN when nothing was counted.
+ * With `spared` > 0 the rank stays at least that many observations below the top (but not
+ * below the first), so that many outliers alone cannot set a high quantile of few observations.
  */
 export function histogramQuantile(
   q: number,
   bounds: readonly number[],
   counts: readonly number[],
+  spared = 0,
 ): number {
   let total = 0;
   for (const c of counts) total += c;
   if (!(total > 0)) return Number.NaN;
-  const rank = q * total;
+  const rank = Math.min(q * total, Math.max(total - spared, 1));
   let cumulative = 0;
   for (let i = 0; i < counts.length; i++) {
     const count = counts[i] ?? 0;

@@ -8,6 +8,13 @@ import { histogramQuantile, summaryQuantile } from './quantile.ts';
 import type { Sample, StepGrid } from './samples.ts';
 import type { MetricTable } from './sql.ts';
 
+/**
+ * A windowed quantile is never set by its single largest observation: a p99 of the few GC
+ * pauses in a minute is their maximum, so one pause stretched by a busy CPU would hold the
+ * signal up for the whole window, as long as an alert needs to fire.
+ */
+const SPARED_OUTLIERS = 1;
+
 /** One metric's samples for one attribute set of a series. */
 export interface Stream {
   metric: string;
@@ -210,7 +217,7 @@ function windowQuantiles(
     for (let k = 0; k < source.windowSteps; k++) {
       merged.get(bucket - k)?.forEach((v, j) => (window[j] = (window[j] ?? 0) + v));
     }
-    out.set(bucket, histogramQuantile(source.quantile, bounds, window));
+    out.set(bucket, histogramQuantile(source.quantile, bounds, window, SPARED_OUTLIERS));
   }
   return out;
 }

@@ -18,6 +18,19 @@ describe('histogramQuantile', () => {
     expect(histogramQuantile(0.99, bounds, [0, 0, 0, 0])).toBeNaN();
   });
 
+  it('with spared outliers, keeps the rank below the largest observations of a small count', () => {
+    // 15 pauses up to 0.1 and one in (0.5, 1]: p99 is that one, unless it is spared.
+    expect(histogramQuantile(0.99, bounds, [15, 0, 1, 0])).toBeGreaterThan(0.5);
+    expect(histogramQuantile(0.99, bounds, [15, 0, 1, 0], 1)).toBeLessThanOrEqual(0.1);
+    // Two of them set it.
+    expect(histogramQuantile(0.99, bounds, [14, 0, 2, 0], 1)).toBeGreaterThan(0.5);
+    // Many observations: the usual rank, and a lone value is its own quantile.
+    expect(histogramQuantile(0.99, bounds, [990, 0, 10, 0], 1)).toBe(
+      histogramQuantile(0.99, bounds, [990, 0, 10, 0]),
+    );
+    expect(histogramQuantile(0.99, bounds, [0, 0, 1, 0], 1)).toBeGreaterThan(0.5);
+  });
+
   it('skips empty buckets below the rank', () => {
     expect(histogramQuantile(0.5, [0, 0.1, 0.5], [0, 0, 10, 0])).toBeCloseTo(0.3, 12);
   });
