@@ -60,6 +60,8 @@ export interface IngestChild {
   child: ChildProcess;
   grpcPort: number;
   httpPort: number;
+  /** Its admin server (/metrics). */
+  adminPort: number;
 }
 
 /** Starts the ingest in a child process; resolves once it listens. */
@@ -223,18 +225,24 @@ async function kafkaCeiling(
 }
 
 /** The ports the child's ingest logs once it listens (its other log lines go to stderr). */
-function announcedPorts(child: ChildProcess): Promise<{ grpcPort: number; httpPort: number }> {
+function announcedPorts(
+  child: ChildProcess,
+): Promise<{ grpcPort: number; httpPort: number; adminPort: number }> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
+    let adminPort = 0;
     lines.on('line', (line) => {
       const entry = JSON.parse(line) as {
         msg?: string;
         level?: number;
+        admin?: number;
         grpcPort?: number;
         httpPort?: number;
       };
-      if (entry.msg === 'OTLP ingest listening' && entry.grpcPort && entry.httpPort) {
-        resolve({ grpcPort: entry.grpcPort, httpPort: entry.httpPort });
+      if (entry.msg === 'ingest started' && entry.admin) {
+        adminPort = entry.admin;
+      } else if (entry.msg === 'OTLP ingest listening' && entry.grpcPort && entry.httpPort) {
+        resolve({ grpcPort: entry.grpcPort, httpPort: entry.httpPort, adminPort });
       } else if ((entry.level ?? 0) >= 40) {
         process.stderr.write(`ingest: ${line}\n`);
       }

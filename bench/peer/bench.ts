@@ -73,15 +73,35 @@ interface Target {
   name: (typeof TARGETS)[number];
   pid: number;
   sender(protocol: Protocol): Sender;
+  /** telepipe's admin server, whose producer counters show how sends coalesce. */
+  adminPort?: number;
 }
 
 /** One target's HTTP and gRPC clients. */
-function target(name: Target['name'], pid: number, grpcPort: number, httpPort: number): Target {
+function target(
+  name: Target['name'],
+  pid: number,
+  grpcPort: number,
+  httpPort: number,
+  adminPort?: number,
+): Target {
   const senders = {
     http: httpSender(`http://127.0.0.1:${httpPort}/v1/metrics`),
     grpc: grpcSender(`127.0.0.1:${grpcPort}`, CONCURRENCY),
   };
-  return { name, pid, sender: (protocol) => senders[protocol] };
+  return { name, pid, sender: (protocol) => senders[protocol], adminPort };
+}
+
+/** The ingest producer's sends and produce requests so far, from its /metrics. */
+async function producerCounts(target: Target): Promise<{ sends: number; requests: number }> {
+  if (!target.adminPort) return { sends: Number.NaN, requests: Number.NaN };
+  const text = await (await fetch(`http://127.0.0.1:${target.adminPort}/metrics`)).text();
+  const counter = (name: string) =>
+    Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? Number.NaN);
+  return {
+    sends: counter('telepipe_ingest_kafka_sends_total'),
+    requests: counter('telepipe_ingest_kafka_produce_requests_total'),
+  };
 }
 
 interface Measurement {
@@ -94,6 +114,8 @@ interface Measurement {
   errors: Record<string, number>;
   p50Ms: number;
   p99Ms: number;
+  /** telepipe: OTLP requests per Kafka produce request over the window (null: not known). */
+  sendsPerProduceRequest: number | null;
 }
 
 interface CaseResult {
@@ -135,7 +157,9 @@ async function main(): Promise<void> {
     ] as const) {
       const ingest = await startIngestChild({ ...config, ingest: { ...config.ingest, workers } });
       ingests.push(ingest);
-      targets.push(target(name, ingest.child.pid!, ingest.grpcPort, ingest.httpPort));
+      targets.push(
+        target(name, ingest.child.pid!, ingest.grpcPort, ingest.httpPort, ingest.adminPort),
+      );
     }
     const [grpcPort, httpPort] = [await freePort(), await freePort()];
     collector = await startPeer(config, collectorTopic, grpcPort, httpPort);
@@ -237,8 +261,12 @@ async function measure(
   await closedLoop(sender, bodies, CONCURRENCY, WARMUP_SECONDS);
   resetPeakRss(target.pid);
   const cpuBefore = cpuSeconds(target.pid);
+  const producedBefore = await producerCounts(target);
   const load = await closedLoop(sender, bodies, CONCURRENCY, SECONDS);
   const cpu = cpuSeconds(target.pid) - cpuBefore;
+  const produced = await producerCounts(target);
+  const sendsPerProduceRequest =
+    (produced.sends - producedBefore.sends) / (produced.requests - producedBefore.requests);
   const requests = load.latencies.length;
   return {
     pointsPerSec: Math.round((requests * points) / load.seconds),
@@ -249,6 +277,9 @@ async function measure(
     errors: errorsOf(load, sender),
     p50Ms: round(quantile(load.latencies, 0.5), 1),
     p99Ms: round(quantile(load.latencies, 0.99), 1),
+    sendsPerProduceRequest: Number.isFinite(sendsPerProduceRequest)
+      ? round(sendsPerProduceRequest, 2)
+      : null,
   };
 }
 
@@ -360,8 +391,8 @@ function errorsOf(load: LoadResult, sender: Sender): Record<string, number> {
 
 function table(cases: CaseResult[], overload: OverloadResult[]): string {
   const header =
-    '| protocol | points/req | target | points/s | CPU cores | points/CPU-s | peak RSS MB | p99 ms | errors | telepipe/Collector |';
-  const rule = '|---|---:|---|---:|---:|---:|---:|---:|---|---|';
+    '| protocol | points/req | target | points/s | CPU cores | points/CPU-s | peak RSS MB | p99 ms | errors | OTLP req per produce req | telepipe/Collector |';
+  const rule = '|---|---:|---|---:|---:|---:|---:|---:|---|---:|---|';
   const rows = cases.flatMap((c) =>
     TARGETS.map((name) => {
       const m = c.results[name];
@@ -370,7 +401,7 @@ function table(cases: CaseResult[], overload: OverloadResult[]): string {
       const errors = Object.entries(m.errors)
         .map(([s, n]) => `${n}×${s}`)
         .join(' ');
-      return `| ${c.protocol} | ${c.pointsPerRequest} | ${name} | ${m.pointsPerSec} | ${m.cpuCores} | ${m.pointsPerCpuSecond} | ${m.peakRssMb} | ${m.p99Ms} | ${errors || '0'} | ${ratio} |`;
+      return `| ${c.protocol} | ${c.pointsPerRequest} | ${name} | ${m.pointsPerSec} | ${m.cpuCores} | ${m.pointsPerCpuSecond} | ${m.peakRssMb} | ${m.p99Ms} | ${errors || '0'} | ${m.sendsPerProduceRequest ?? ''} | ${ratio} |`;
     }),
   );
   const overloadRows = overload.map((o) => {

@@ -49,6 +49,15 @@ const COMPRESSION: Record<ProducerCompression, CompressionTypes> = {
 
 const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
 
+/** What the producer handed to Kafka, cumulative: how well sends coalesce shows here. */
+export interface ProducerStats {
+  /** Produce requests sent (each holds whole records of one or more sends). */
+  produceRequests: number;
+  /** Sends (one per OTLP request) taken into produce requests. */
+  sends: number;
+  records: number;
+}
+
 /** One caller's records waiting for, or in, a produce request. */
 interface PendingSend {
   records: OutgoingRecord[];
@@ -68,6 +77,7 @@ export class KafkaProducer {
   private readonly turns = new Set<Promise<void>>();
   /** A producer waits lingerMs for more sends: new sends join the queue it will take. */
   private lingering = false;
+  private readonly produced: ProducerStats = { produceRequests: 0, sends: 0, records: 0 };
 
   constructor(
     private readonly config: KafkaConfig,
@@ -152,6 +162,10 @@ export class KafkaProducer {
     });
   }
 
+  stats(): ProducerStats {
+    return { ...this.produced };
+  }
+
   /** Gives the queue to an idle producer, unless one is already lingering to take it. */
   private dispatch(): void {
     if (this.lingering || this.queue.length === 0) return;
@@ -194,8 +208,11 @@ export class KafkaProducer {
   /** Sends a batch in produce requests of at most maxBatchBytes, in order; never throws. */
   private async produce(producer: Producer, batch: PendingSend[]): Promise<void> {
     const records = batch.flatMap((p) => p.records);
+    this.produced.sends += batch.length;
+    this.produced.records += records.length;
     try {
       for (const chunk of chunksWithin(records, this.maxBatchBytes)) {
+        this.produced.produceRequests++;
         await this.sendBatch(producer, chunk);
       }
       for (const p of batch) p.resolve();

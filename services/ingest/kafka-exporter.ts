@@ -6,7 +6,7 @@ import { BaseComponent, type Downstream } from '../../lib/component.ts';
 import type { Config } from '../../lib/config/index.ts';
 import type { IngestConfig } from '../../lib/config/sections/ingest.ts';
 import { KafkaAdmin } from '../../lib/kafka/admin.ts';
-import { KafkaProducer } from '../../lib/kafka/producer.ts';
+import { KafkaProducer, type ProducerStats } from '../../lib/kafka/producer.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Signal } from '../../lib/otlp/types.ts';
 import type { OtlpExport } from './intake.ts';
@@ -64,6 +64,10 @@ export class KafkaOtlpExporter extends BaseComponent implements Downstream<OtlpE
       this.counters.dropped += item.items;
       throw err;
     }
+  }
+
+  producerStats(): ProducerStats {
+    return this.producer.stats();
   }
 
   /** For /readyz: a broker answered a metadata request within two seconds. */

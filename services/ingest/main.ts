@@ -14,6 +14,7 @@ import type { Config } from '../../lib/config/index.ts';
 import { createLogger } from '../../lib/log.ts';
 import { Service } from '../../lib/service.ts';
 import { KafkaOtlpExporter } from './kafka-exporter.ts';
+import { registerProducerMetrics } from './metrics.ts';
 import { createReceivers } from './pipeline.ts';
 import { createIngestCluster, workerCount } from './workers.ts';
 
@@ -30,6 +31,7 @@ export async function createIngestService(config: Config): Promise<IngestService
   const log = createLogger('ingest', config);
   const registry = new Registry();
   const exporter = new KafkaOtlpExporter({ kafka: config.kafka, producer: settings.producer }, log);
+  registerProducerMetrics(registry, () => exporter.producerStats());
   const { grpc, http } = createReceivers(settings, exporter, log, registry);
   const service = new Service({
     name: 'ingest',

@@ -1,7 +1,8 @@
 // Prometheus metrics of the ingest listeners, beside the component counters that
 // lib/service.ts exports: requests by protocol, signal and status code, their latency, and
-// how much of the in-flight budget is in use.
+// how much of the in-flight budget is in use; and what the Kafka producer sent.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ProducerStats } from '../../lib/kafka/producer.ts';
 import type { InFlightLimiter } from './limiter.ts';
 
 export type Protocol = 'grpc' | 'http';
@@ -46,5 +47,37 @@ export class IngestMetrics {
   observe(protocol: Protocol, signal: string, code: string, startedAt: number): void {
     this.requests.inc({ protocol, signal, code });
     this.latency.observe({ protocol, signal }, (performance.now() - startedAt) / 1000);
+  }
+}
+
+/**
+ * The producer's cumulative counts as counters: sends / produce requests is how many OTLP
+ * requests share one produce request (what `producer.lingerMs` and `maxInFlightRequests` tune).
+ */
+export function registerProducerMetrics(registry: Registry, stats: () => ProducerStats): void {
+  const counters: [string, string, keyof ProducerStats][] = [
+    [
+      'telepipe_ingest_kafka_produce_requests_total',
+      'Produce requests sent to Kafka',
+      'produceRequests',
+    ],
+    [
+      'telepipe_ingest_kafka_sends_total',
+      'OTLP requests whose records went into produce requests',
+      'sends',
+    ],
+    ['telepipe_ingest_kafka_records_total', 'Records put into produce requests', 'records'],
+  ];
+  for (const [name, help, key] of counters) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      // The producer keeps the counts; a scrape copies them.
+      collect() {
+        this.reset();
+        this.inc(stats()[key]);
+      },
+    });
   }
 }

@@ -99,11 +99,19 @@ describe('KafkaProducer', () => {
     headers: { id },
   });
 
-  it('resolves concurrent sends after all their records are in Kafka, in order', async () => {
+  it('resolves concurrent sends after all their records are in Kafka, in order, and counts them', async () => {
+    const before = producer.stats();
     const sends = Array.from({ length: 40 }, (_, i) =>
       producer.send(Array.from({ length: 10 }, (_, j) => record(`c${i}-${j}`, 1000))),
     );
     await Promise.all(sends);
+    const after = producer.stats();
+    // Two sends of 10 kB never fit in one produce request of 20 kB: one request each.
+    expect({
+      sends: after.sends - before.sends,
+      records: after.records - before.records,
+      produceRequests: after.produceRequests - before.produceRequests,
+    }).toEqual({ sends: 40, records: 400, produceRequests: 40 });
     const ids = (await readTopic(config.kafka, topic))
       .map((r) => r.headers.id!)
       .filter((id) => id.startsWith('c'));
