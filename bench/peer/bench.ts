@@ -23,6 +23,7 @@ import { cpus } from 'node:os';
 import { pino } from 'pino';
 import type { Config } from '../../lib/config/index.ts';
 import { KafkaAdmin } from '../../lib/kafka/admin.ts';
+import { producerClientId } from '../../lib/kafka/producer.ts';
 import {
   kafkaExporter,
   signalPipelines,
@@ -90,6 +91,11 @@ function target(
     grpc: grpcSender(`127.0.0.1:${grpcPort}`, CONCURRENCY),
   };
   return { name, pid, sender: (protocol) => senders[protocol], adminPort };
+}
+
+/** The case's requests: `points` points each, one per resource instance. */
+function requestBodies(points: number): Buffer[] {
+  return Array.from({ length: INSTANCES }, (_, i) => gaugeRequest(points, i));
 }
 
 /** The ingest producer's sends and produce requests so far, from its /metrics. */
@@ -225,7 +231,7 @@ async function measureCase(
   protocol: Protocol,
   points: number,
 ): Promise<CaseResult> {
-  const bodies = Array.from({ length: INSTANCES }, (_, i) => gaugeRequest(points, i));
+  const bodies = requestBodies(points);
   const results: Partial<Record<Target['name'], Measurement>> = {};
   for (const target of targets) {
     process.stderr.write(`bench: ${target.name} ${protocol} ${points} points/request...\n`);
@@ -312,14 +318,13 @@ async function measureKafkaBoundOverload(
   protocol: Protocol,
   points: number,
 ): Promise<OverloadResult> {
-  const clientId = `${config.kafka.clientId}-quota`;
-  // The ingest's producer connects as `<clientId>-producer` (lib/kafka/producer.ts).
-  const producerId = `${clientId}-producer`;
+  const kafka = { ...config.kafka, clientId: `${config.kafka.clientId}-quota` };
+  const producerId = producerClientId(kafka);
   setProducerQuota(config.kafka.brokers, producerId, QUOTA_BYTES_PER_SECOND);
-  const ingest = await startIngestChild({ ...config, kafka: { ...config.kafka, clientId } });
+  const ingest = await startIngestChild({ ...config, kafka });
   const quota = target('telepipe', ingest.child.pid!, ingest.grpcPort, ingest.httpPort);
   try {
-    const bodies = Array.from({ length: INSTANCES }, (_, i) => gaugeRequest(points, i));
+    const bodies = requestBodies(points);
     process.stderr.write(`bench: telepipe behind a Kafka quota, ${protocol} ${points}...\n`);
     const m = await measure(quota, protocol, bodies, points);
     const requestBytes = bodies.reduce((n, b) => n + b.length, 0) / bodies.length;
@@ -349,7 +354,7 @@ async function overload(
 ): Promise<OverloadResult> {
   const rate = OVERLOAD * sustainedRate;
   process.stderr.write(`bench: ${target.name} ${protocol} at ${Math.round(rate)} requests/s...\n`);
-  const bodies = Array.from({ length: INSTANCES }, (_, i) => gaugeRequest(points, i));
+  const bodies = requestBodies(points);
   const sender = target.sender(protocol);
   await openLoop(sender, bodies, rate, WARMUP_SECONDS, MAX_OUTSTANDING);
   const halves: (LoadResult & { offered: number; peakRssMb: number })[] = [];

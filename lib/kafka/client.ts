@@ -26,10 +26,15 @@ const KAFKAJS_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/** The client id a client of this role connects with (broker quotas and logs name it). */
+export function kafkaClientId(config: Pick<KafkaConfig, 'clientId'>, clientSuffix = ''): string {
+  return clientSuffix ? `${config.clientId}-${clientSuffix}` : config.clientId;
+}
+
 /** Builds the kafkajs client; its log lines go to our pino logger at one level lower. */
 export function createKafkaClient(config: KafkaConfig, log: Logger, clientSuffix = ''): Kafka {
   return new Kafka({
-    clientId: clientSuffix ? `${config.clientId}-${clientSuffix}` : config.clientId,
+    clientId: kafkaClientId(config, clientSuffix),
     brokers: config.brokers,
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,

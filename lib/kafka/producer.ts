@@ -15,7 +15,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { TelepipeError, unavailable } from '../errors.ts';
-import { createKafkaClient, type KafkaConfig, type OutgoingRecord } from './client.ts';
+import {
+  createKafkaClient,
+  kafkaClientId,
+  type KafkaConfig,
+  type OutgoingRecord,
+} from './client.ts';
 
 export type ProducerCompression = 'none' | 'gzip';
 
@@ -48,6 +53,12 @@ const COMPRESSION: Record<ProducerCompression, CompressionTypes> = {
 };
 
 const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
+const PRODUCER_CLIENT_SUFFIX = 'producer';
+
+/** The client id the producer connects with: what a broker's produce quota names. */
+export function producerClientId(config: Pick<KafkaConfig, 'clientId'>): string {
+  return kafkaClientId(config, PRODUCER_CLIENT_SUFFIX);
+}
 
 /** What the producer handed to Kafka, cumulative: how well sends coalesce shows here. */
 export interface ProducerStats {
@@ -85,7 +96,7 @@ export class KafkaProducer {
     private readonly options: KafkaProducerOptions = {},
   ) {
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
-    const client = createKafkaClient(config, log, 'producer');
+    const client = createKafkaClient(config, log, PRODUCER_CLIENT_SUFFIX);
     this.producers = Array.from({ length: options.maxInFlightRequests ?? 1 }, () =>
       client.producer({
         idempotent: true,
